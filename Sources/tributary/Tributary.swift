@@ -1,0 +1,23 @@
+import ArgumentParser
+import Transport
+
+/// The `tributary` command: one binary for running a node and for operating a cluster.
+@main
+struct Tributary: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tributary",
+        abstract: "A consensus-replicated, Kafka-compatible streaming log.",
+        discussion: """
+            Every partition of every topic is its own Raft group; a controller Raft group \
+            holds the cluster metadata. Clients speak the Kafka wire protocol.
+            """,
+        version: TributaryVersion.description,
+        subcommands: []
+    )
+}
+
+/// The version this binary reports with `--version`.
+enum TributaryVersion {
+    static let number = "0.1.0-dev"
+    static var description: String { "tributary \(number) (libuv \(LibUVVersion.string))" }
+}
