@@ -17,6 +17,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+        .target(name: "CCRC32C"),
+        .target(name: "Checksum", dependencies: ["CCRC32C"]),
         .target(
             name: "Transport",
             dependencies: [
@@ -32,6 +34,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "CCRC32C"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
     ],
     swiftLanguageModes: [.v6]
