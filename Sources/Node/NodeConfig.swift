@@ -1,0 +1,116 @@
+/// Everything a node needs to start, resolved from a TOML file and command-line overrides,
+/// with defaults filled in and every relation between settings checked.
+///
+/// The file format is documented in `cluster/example/node.toml`; ``NodeConfig/load(toml:overrides:)``
+/// is the only way to build one, so a `NodeConfig` value is always valid.
+public struct NodeConfig: Sendable, Equatable {
+    /// This node's id: unique in the cluster, the Kafka broker id clients see.
+    public var nodeID: Int32
+    /// The cluster this node belongs to; a node refuses a data directory of another cluster.
+    public var clusterID: String
+    /// Where the node keeps its partitions, its controller log and its identity file.
+    public var dataDirectory: String
+    /// The addresses the node binds.
+    public var listen: Listeners
+    /// The addresses other nodes and clients are told to use (default: the listen addresses).
+    public var advertised: Listeners
+    /// The voters of the controller Raft group, by node id, with their peer addresses.
+    public var controllerVoters: [ControllerVoter]
+    /// Raft timing, in milliseconds; the node turns them into ticks.
+    public var raft: RaftTiming
+    /// Defaults for new topics' logs; topics can override retention.
+    public var log: LogDefaults
+    /// Kafka-facing behaviour.
+    public var kafka: KafkaDefaults
+
+    /// The three listeners of a node.
+    public struct Listeners: Sendable, Equatable {
+        /// Raft and controller traffic between nodes.
+        public var peer: HostPort
+        /// The Kafka protocol.
+        public var client: HostPort
+        /// HTTP: `/metrics`, `/health`, `/v1/status`.
+        public var admin: HostPort
+    }
+
+    /// A voter of the controller group.
+    public struct ControllerVoter: Sendable, Equatable {
+        /// The voter's node id.
+        public var nodeID: Int32
+        /// The voter's peer address.
+        public var peer: HostPort
+    }
+
+    /// Raft timing. The election timeout is randomised by Raft between one and two times its value.
+    public struct RaftTiming: Sendable, Equatable {
+        /// How often Raft groups are ticked.
+        public var tickMs: Int
+        /// A follower that hears nothing from a leader for this long starts a (pre-)vote.
+        public var electionTimeoutMs: Int
+        /// How often a leader sends heartbeats (coalesced per pair of nodes).
+        public var heartbeatIntervalMs: Int
+
+        /// The election timeout in ticks, as the Raft core counts it.
+        public var electionTimeoutTicks: Int { electionTimeoutMs / tickMs }
+        /// The heartbeat interval in ticks.
+        public var heartbeatIntervalTicks: Int { heartbeatIntervalMs / tickMs }
+    }
+
+    /// Log settings for topics that do not set their own.
+    public struct LogDefaults: Sendable, Equatable {
+        /// A segment rolls when it reaches this size.
+        public var segmentBytes: Int64
+        /// A segment rolls when its first batch is this old.
+        public var segmentMs: Int64
+        /// Segments whose newest batch is older than this are deleted; `nil` keeps them forever.
+        public var retentionMs: Int64?
+        /// The oldest segments are deleted while a partition is larger than this; `nil`: no limit.
+        public var retentionBytes: Int64?
+    }
+
+    /// Kafka-facing defaults.
+    public struct KafkaDefaults: Sendable, Equatable {
+        /// Whether producing to or fetching metadata for an unknown topic creates it.
+        public var autoCreateTopics: Bool
+        /// Partitions of a topic created without a count.
+        public var defaultPartitionCount: Int32
+        /// Replicas of a topic created without a replication factor.
+        public var defaultReplicationFactor: Int16
+    }
+}
+
+/// A host and a TCP port, written `host:port` (`[::1]:9092` for IPv6).
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    /// A host name or an IP address, without brackets.
+    public var host: String
+    /// The TCP port.
+    public var port: UInt16
+
+    /// Makes an address from its parts.
+    public init(host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` or `[v6-address]:port`; `nil` when the text is not an address.
+    public init?(parsing text: String) {
+        let hostPart: Substring
+        let portPart: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"),
+                  text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            hostPart = text[text.index(after: text.startIndex)..<close]
+            portPart = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            hostPart = text[..<colon]
+            portPart = text[text.index(after: colon)...]
+            if hostPart.contains(":") { return nil }
+        }
+        guard !hostPart.isEmpty, let port = UInt16(portPart), port > 0 else { return nil }
+        self.init(host: String(hostPart), port: port)
+    }
+
+    /// `host:port`, with brackets around an IPv6 host.
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
