@@ -96,7 +96,8 @@ public struct PeerFrameDecoder: FrameDecoder {
         guard bytes.count >= PeerFrameHeader.byteCount else {
             // Reject a wrong magic as soon as it is visible, not only once 16 bytes arrived.
             let magic = withUnsafeBytes(of: PeerFrameHeader.magic.bigEndian) { Array($0) }
-            if !bytes.elementsEqual(magic.prefix(bytes.count)) { throw badMagic(bytes) }
+            let visible = min(bytes.count, magic.count)
+            if !bytes.prefix(visible).elementsEqual(magic.prefix(visible)) { throw badMagic(bytes) }
             return nil
         }
         guard bytes.bigEndianUInt32(at: 0) == PeerFrameHeader.magic else { throw badMagic(bytes) }

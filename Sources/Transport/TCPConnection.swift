@@ -289,6 +289,11 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
     /// Bytes queued and not yet confirmed written to the socket.
     public var queuedByteCount: Int { pending.count + writing.count }
 
+    /// Whether reading has started but is paused, by ``pauseReading()`` or by backpressure.
+    public var isReadingPaused: Bool {
+        consumeInbound != nil && state == .open && !isDelivering
+    }
+
     /// Whether the connection is open (connected and not closing).
     public var isOpen: Bool { state == .open }
 
