@@ -60,7 +60,7 @@ extension FrameDecoder {
     /// Feeds `stream` to `decoder` in random chunks as a connection would and returns the
     /// frames decoded before the end or the first error. Checks the decoder's contract on the
     /// way: it never claims more bytes than it was given, nor zero.
-    static func decodeAll<D: FrameDecoder>(_ stream: [UInt8], with decoder: D, random: inout TestRandom) -> (frames: [D.Frame], error: TransportError?) {
+    static func decodeAll<D: FrameDecoder>(_ stream: [UInt8], with decoder: D, random: inout SplitMix64) -> (frames: [D.Frame], error: TransportError?) {
         var buffered: [UInt8] = [], frames: [D.Frame] = [], offset = 0
         while offset < stream.count {
             let chunk = Int.random(in: 1...64, using: &random)
@@ -85,7 +85,7 @@ extension FrameDecoder {
 
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6, 7, 8])
     func fuzzedPeerStreamsNeverTrapAndIntactOnesDecodeExactly(seed: UInt64) {
-        var random = TestRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         for _ in 0..<200 {
             let frames = (0..<Int.random(in: 1...8, using: &random)).map { _ in
                 PeerFrame(kind: .random(in: 0...255, using: &random),

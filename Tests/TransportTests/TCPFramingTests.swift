@@ -2,7 +2,7 @@ import Testing
 @testable import Transport
 
 /// A loop with a listener that echoes every peer frame back, recording how connections end.
-final class PeerEchoServer {
+final class PeerEchoServer: Sendable {
     let loop: EventLoop
     let port: UInt16
     let closes = Shared<[TransportError?]>([])
