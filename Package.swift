@@ -24,6 +24,7 @@ let package = Package(
             name: "Transport",
             dependencies: [
                 "CLibUV",
+                "Checksum",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
@@ -44,7 +45,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "CCRC32C"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport"]),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: ["Transport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "NodeTests", dependencies: ["Node"]),
     ],
     swiftLanguageModes: [.v6]
