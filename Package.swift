@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tributary", targets: ["tributary"]),
+        .executable(name: "chaos-check", targets: ["chaos-check"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,6 +51,18 @@ let package = Package(
             dependencies: ["Transport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "NodeTests", dependencies: ["Node"]),
+        // chaos/: the history checker (pure: no cluster, no I/O beyond reading its inputs)
+        // and the command that runs it on a history file and the replicas' final logs.
+        .target(name: "ChaosCheck", path: "chaos/Sources/ChaosCheck"),
+        .executableTarget(
+            name: "chaos-check",
+            dependencies: [
+                "ChaosCheck",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "chaos/Sources/chaos-check"
+        ),
+        .testTarget(name: "ChaosCheckTests", dependencies: ["ChaosCheck"], path: "chaos/Tests/ChaosCheckTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,139 @@
+/// Where a value sits in the final logs.
+public struct Placement: Hashable, Sendable {
+    /// The partition.
+    public var partition: PartitionID
+    /// The offset there.
+    public var offset: LogOffset
+}
+
+/// The final committed logs of every partition, built from every replica's dump.
+///
+/// Each replica's log is checked for gaps (offsets must be dense and increasing between its
+/// start and end), then compared with the log already held for its partition (any difference is
+/// a divergent replica); the longer of the two is kept as the partition's final log. If no
+/// difference is reported, every replica of a partition holds the same log.
+public struct FinalLogs: Sendable {
+    /// How many placements are kept for one duplicated value.
+    public static let duplicatePlacementCountMax = 4
+
+    private(set) var logs: [PartitionID: FinalLog] = [:]
+    /// The first placement of every value in the final logs.
+    private(set) var placements: [RecordValue: Placement] = [:]
+    /// Values placed more than once, with their first few placements.
+    private(set) var duplicates: [RecordValue: [Placement]] = [:]
+    /// Gaps, divergent replicas and foreign records found while building.
+    private(set) var anomalies: AnomalyLog
+
+    /// No final logs: every partition is checked from the history alone.
+    public init(exampleCountMax: Int = CheckOptions.exampleCountMaxDefault) {
+        anomalies = AnomalyLog(exampleCountMax: exampleCountMax)
+    }
+
+    /// The final log of `partition`, if any replica of it was read.
+    public func log(of partition: PartitionID) -> FinalLog? { logs[partition] }
+
+    /// The partitions that have a final log.
+    public var partitions: [PartitionID] { logs.keys.sorted() }
+
+    /// Adds one replica's log: checks it for gaps, compares it with the partition's log so far,
+    /// and keeps the longer one. Memory holds the final logs plus the one being added.
+    public mutating func add(_ replica: ReplicaLog) {
+        let candidate = FinalLog(sorted: sortedCheckingGaps(replica))
+        guard let current = logs[replica.partition] else {
+            logs[replica.partition] = candidate
+            return
+        }
+        compare(current, candidate)
+        if candidate.entryCount > current.entryCount { logs[replica.partition] = candidate }
+    }
+
+    /// Indexes every value of the final logs; call once after the last ``add(_:)``.
+    public mutating func indexValues() {
+        precondition(placements.isEmpty, "indexValues is called once")
+        for partition in partitions {
+            for entry in logs[partition]!.allEntries {
+                switch entry.content {
+                case .value(let value):
+                    place(value, at: Placement(partition: partition, offset: entry.offset))
+                case .foreign:
+                    anomalies.record(Anomaly(
+                        .phantom, partition: partition, offset: entry.offset,
+                        detail: "the record at offset \(entry.offset) is not a value the workload writes"))
+                case .control:
+                    break
+                }
+            }
+        }
+    }
+
+    /// Where `value` first sits in the final logs.
+    public func placement(of value: RecordValue) -> Placement? { placements[value] }
+
+    private mutating func place(_ value: RecordValue, at placement: Placement) {
+        guard let first = placements[value] else {
+            placements[value] = placement
+            return
+        }
+        var known = duplicates[value] ?? [first]
+        if known.count < Self.duplicatePlacementCountMax { known.append(placement) }
+        duplicates[value] = known
+    }
+
+    /// The entries of `log` that are in its range, in increasing offset order; records a gap for
+    /// every hole, every repeat or step backwards, and every entry outside the range.
+    private mutating func sortedCheckingGaps(_ log: ReplicaLog) -> ReplicaLog {
+        var kept: [LogEntry] = []
+        kept.reserveCapacity(log.entries.count)
+        var expected = log.startOffset
+        for entry in log.entries {
+            if entry.offset < log.startOffset || entry.offset >= log.endOffset {
+                recordGap(log, at: entry.offset,
+                          "holds offset \(entry.offset) outside its range [\(log.startOffset), \(log.endOffset))")
+            } else if let last = kept.last, entry.offset <= last.offset {
+                recordGap(log, at: entry.offset, "lists offset \(entry.offset) after offset \(last.offset)")
+            } else {
+                if entry.offset > expected {
+                    recordGap(log, at: expected, "is missing offsets \(expected)..<\(entry.offset)")
+                }
+                kept.append(entry)
+                expected = LogOffset(entry.offset.rawValue + 1)
+            }
+        }
+        if expected < log.endOffset {
+            recordGap(log, at: expected, "is missing offsets \(expected)..<\(log.endOffset) (its end)")
+        }
+        var sorted = log
+        sorted.entries = kept
+        return sorted
+    }
+
+    private mutating func recordGap(_ log: ReplicaLog, at offset: LogOffset, _ what: String) {
+        anomalies.record(Anomaly(.gap, partition: log.partition, offset: offset,
+                                 detail: "replica \(log.replica) of partition \(log.partition) \(what)"))
+    }
+
+    /// Records a divergent replica if `a` and `b` differ at an offset both cover, or end apart.
+    private mutating func compare(_ a: FinalLog, _ b: FinalLog) {
+        let from = max(a.startOffset, b.startOffset)
+        let to = min(a.endOffset, b.endOffset)
+        var offset = from
+        while offset < to {
+            let left = a.content(at: offset)
+            let right = b.content(at: offset)
+            if left != right {
+                anomalies.record(Anomaly(
+                    .divergentReplica, partition: a.partition, offset: offset,
+                    detail: "partition \(a.partition) offset \(offset): replica \(a.replica) holds "
+                        + "\(left?.description ?? "nothing"), replica \(b.replica) holds \(right?.description ?? "nothing")"))
+                return
+            }
+            offset = LogOffset(offset.rawValue + 1)
+        }
+        if a.endOffset != b.endOffset {
+            anomalies.record(Anomaly(
+                .divergentReplica, partition: a.partition, offset: to,
+                detail: "partition \(a.partition): replica \(a.replica) ends at \(a.endOffset), "
+                    + "replica \(b.replica) at \(b.endOffset)"))
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ChaosCheck
+import Testing
+
+/// The replica dump format: a header line, then one line per record.
+@Suite struct ReplicaDumpTests {
+    @Test func aDumpReadsAsItsRecords() throws {
+        let text = """
+            {"partition":3,"replica":"n2","start":0,"end":3}
+            {"offset":0,"value":17}
+            {"offset":1,"control":true}
+            {"offset":2,"foreign":true}
+            """
+        let log = try ReplicaDumpReader.read(text: text, source: "d")
+        #expect(log == ReplicaLog(partition: 3, replica: "n2", startOffset: 0, endOffset: 3, entries: [
+            LogEntry(offset: 0, content: .value(17)), LogEntry(offset: 1, content: .control),
+            LogEntry(offset: 2, content: .foreign),
+        ]))
+    }
+
+    @Test(arguments: [
+        ("", 0, "empty dump"),
+        (#"{"partition":0,"replica":"n1","start":5,"end":2}"#, 1, "0 <= start <= end"),
+        ("{\"partition\":0,\"replica\":\"n1\",\"start\":0,\"end\":2}\n{\"offset\":0}", 2, "exactly one of"),
+        ("{\"partition\":0,\"replica\":\"n1\",\"start\":0,\"end\":2}\n{\"offset\":0,\"value\":1,\"control\":true}", 2,
+         "exactly one of"),
+        ("{\"partition\":0,\"replica\":\"n1\",\"start\":0,\"end\":2}\n{\"value\":1}", 2, "missing field \"offset\""),
+        (#"{"partition":0,"start":0,"end":2}"#, 1, "missing field \"replica\""),
+    ] as [(String, Int, String)])
+    func aBadDumpIsRejectedWithItsLine(text: String, line: Int, message: String) {
+        do {
+            _ = try ReplicaDumpReader.read(text: text, source: "d")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.line == line)
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+}
