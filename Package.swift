@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .target(name: "CCRC32C"),
         .target(name: "Checksum", dependencies: ["CCRC32C"]),
+        .target(name: "Storage", dependencies: ["Checksum"]),
         .target(
             name: "Transport",
             dependencies: [
@@ -36,6 +37,7 @@ let package = Package(
         ),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "CCRC32C"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     ],
     swiftLanguageModes: [.v6]
 )
