@@ -1,7 +1,7 @@
 /// A Kafka offset: the dense, increasing position of one record in a partition's log.
 ///
 /// The same number is the record's Raft index (docs/ARCHITECTURE.md, "One log, two roles").
-public struct Offset: RawRepresentable, Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral,
+public struct Offset: RawRepresentable, Hashable, Strideable, Sendable, ExpressibleByIntegerLiteral,
     CustomStringConvertible
 {
     /// The offset as Kafka encodes it.
@@ -21,6 +21,9 @@ public struct Offset: RawRepresentable, Hashable, Comparable, Sendable, Expressi
 
     /// The number of records from `other` up to this offset.
     public func distance(from other: Offset) -> Int64 { rawValue - other.rawValue }
+
+    /// The number of records from this offset up to `other` (so offset ranges can be iterated).
+    public func distance(to other: Offset) -> Int64 { other.rawValue - rawValue }
 
     public static func < (lhs: Offset, rhs: Offset) -> Bool { lhs.rawValue < rhs.rawValue }
 
