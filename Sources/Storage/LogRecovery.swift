@@ -153,7 +153,7 @@ struct LogRecovery {
         if segments[segments.count - 1].nextOffset < state.logStartOffset { try restartEmpty() }
         let end = segments[segments.count - 1].nextOffset
         epochs.advanceStart(to: state.logStartOffset, epochBefore: state.epochBeforeStart, nextOffset: end)
-        try rebuildIndexFiles()
+        rebuildIndexFiles()
         let checkpoint: DurableCheckpoint
         if let checkpointSequence, !accepted, syncedEnd <= end {
             checkpoint = try DurableCheckpoint.open(directory: directory, durableEnd: syncedEnd, sequence: checkpointSequence)
@@ -192,12 +192,13 @@ struct LogRecovery {
         return segment
     }
 
-    private mutating func rebuildIndexFiles() throws {
+    /// Rewrites index files that differ from the rebuilt indexes. Best effort: a partition on a
+    /// full disk must still open for reading; a file left wrong is rewritten by a later sync or open.
+    private mutating func rebuildIndexFiles() {
         for segment in segments {
-            if try segment.indexFilesMatch() {
+            if (try? segment.indexFilesMatch()) == true {
                 segment.noteIndexFilesCurrent()
-            } else {
-                try segment.rewriteIndexFiles()
+            } else if (try? segment.rewriteIndexFiles()) != nil {
                 report.rebuiltIndexes.append(segment.baseOffset)
             }
         }

@@ -134,8 +134,10 @@ final class Segment: SegmentBytes {
         return bytes
     }
 
-    /// Hands held bytes to the file, fdatasyncs it, and writes new index entries (not synced:
-    /// indexes are rebuilt from the data on open).
+    /// Hands held bytes to the file and fdatasyncs it, then writes new index entries.
+    ///
+    /// Index files are derived from the data and rebuilt on open, so failing to write them (a
+    /// full disk) must not fail a sync whose data is durable: they are retried at the next sync.
     func sync() throws {
         if !unsynced.isEmpty {
             try log.write(unsynced, at: fileBytes)
@@ -143,14 +145,14 @@ final class Segment: SegmentBytes {
             unsynced.removeAll(keepingCapacity: true)
         }
         try log.syncData()
-        try writeNewIndexEntries()
+        try? writeNewIndexEntries()
     }
 
-    /// Syncs data and indexes before the segment stops being the active one.
+    /// Syncs data and (best effort, as in ``sync()``) indexes before the segment stops being active.
     func seal() throws {
         try sync()
-        try offsetIndexFile.syncData()
-        try timeIndexFile.syncData()
+        try? offsetIndexFile.syncData()
+        try? timeIndexFile.syncData()
     }
 
     /// Cuts the log file at `position` (a batch boundary) durably. Held unsynced bytes go to the
