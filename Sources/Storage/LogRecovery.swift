@@ -80,24 +80,42 @@ struct LogRecovery {
         let file = try segment.diskBytes()
         segment.resetMetadata(fileBytes: file.sizeBytes)
         var scanner = SegmentScanner(file, from: 0, expectedOffset: segment.baseOffset, batchBytesMax: limits.batchBytesMax)
+        var unverified: (header: RecordBatchHeader, position: Int64)?
         while true {
             let expected = scanner.expectedOffset
-            switch try scanner.next(verifyingChecksum: expected >= verifiedFrom) {
+            let verifying = expected >= verifiedFrom
+            var stop: Stop
+            switch try scanner.next(verifyingChecksum: verifying) {
             case .end:
                 return nil
             case .damaged(let position, let reason, let torn):
                 let after = torn ? false : try scanner.containsValidBatch(after: position, atOrAfter: expected)
-                return Stop(position: position, offset: expected, reason: reason, validBatchAfter: after)
+                stop = Stop(position: position, offset: expected, reason: reason, validBatchAfter: after)
             case .batch(let header, let position):
-                guard header.partitionLeaderEpoch >= epochs.latestEpoch, segment.canHold(lastOffset: header.lastOffset) else {
-                    let after = try scanner.containsValidBatch(after: position, atOrAfter: expected)
-                    let reason = "epoch \(header.partitionLeaderEpoch) after epoch \(epochs.latestEpoch), or offsets beyond the segment"
-                    return Stop(position: position, offset: expected, reason: reason, validBatchAfter: after)
+                if header.partitionLeaderEpoch >= epochs.latestEpoch, segment.canHold(lastOffset: header.lastOffset) {
+                    segment.account(header, at: position, indexIntervalBytes: limits.indexIntervalBytes)
+                    epochs.record(header.partitionLeaderEpoch, at: header.baseOffset)
+                    unverified = verifying ? nil : (header, position)
+                    continue
                 }
-                segment.account(header, at: position, indexIntervalBytes: limits.indexIntervalBytes)
-                epochs.record(header.partitionLeaderEpoch, at: header.baseOffset)
+                let reason = "epoch \(header.partitionLeaderEpoch) after epoch \(epochs.latestEpoch), or offsets beyond the segment"
+                let after = try scanner.containsValidBatch(after: position, atOrAfter: expected)
+                stop = Stop(position: position, offset: expected, reason: reason, validBatchAfter: after)
             }
+            // A corrupt length or delta in the batch before (not CRC-checked: below the durable
+            // point) makes the walk stumble one batch late: blame the batch that is really bad.
+            if let unverified, try !checksumMatches(file, unverified.header, at: unverified.position) {
+                stop = Stop(
+                    position: unverified.position, offset: unverified.header.baseOffset,
+                    reason: "CRC32C mismatch (found while locating damage after it)", validBatchAfter: stop.validBatchAfter)
+            }
+            return stop
         }
+    }
+
+    private func checksumMatches(_ file: SegmentFileBytes, _ header: RecordBatchHeader, at position: Int64) throws -> Bool {
+        let bytes = try file.readBytes(at: position, count: header.totalBytes)
+        return (try? bytes.withCheckedBytes { raw throws(BatchDefect) in try RecordBatch.check(raw, batchBytesMax: limits.batchBytesMax) }) != nil
     }
 
     /// A stop after the synced end with nothing valid after it is a torn tail: cut it. Anything
@@ -171,7 +189,10 @@ struct LogRecovery {
             throw StorageError(.damaged, "partition \(directory) is damaged", damage: damage)
         }
         if let damagedSegmentEnd {
-            try segments[segments.count - 1].truncateFile(to: damagedSegmentEnd)
+            let last = segments[segments.count - 1]
+            try last.truncateFile(to: damagedSegmentEnd)
+            try last.rebuildMetadata(limits: limits)
+            epochs.truncate(toEnd: last.nextOffset)
         }
         try remove(unloadedBases)
         report.acceptedDamage = damage

@@ -23,7 +23,7 @@ extension PartitionLog {
         segments.removeSubrange((keep + 1)...)
         if position < segment.sizeBytes {
             try segment.truncateFile(to: position)
-            try rebuildMetadata(of: segment)
+            try segment.rebuildMetadata(limits: limits)
         }
         if !removed.isEmpty { try guardingSync { try FileSystem.syncDirectory(directory) } }
         epochs.truncate(toEnd: end)
@@ -41,25 +41,6 @@ extension PartitionLog {
                 "offset \(offset.advanced(by: -1)) is inside the batch \(header.baseOffset)...\(header.lastOffset); truncate after a batch's last offset")
         }
         return position
-    }
-
-    /// Re-walks a segment after its file was cut, rebuilding its metadata and index files.
-    private func rebuildMetadata(of segment: Segment) throws {
-        let file = try segment.diskBytes()
-        segment.resetMetadata(fileBytes: file.sizeBytes)
-        var scanner = SegmentScanner(file, from: 0, expectedOffset: segment.baseOffset, batchBytesMax: limits.batchBytesMax)
-        while true {
-            switch try scanner.next(verifyingChecksum: false) {
-            case .end:
-                try segment.rewriteIndexFiles()
-                return
-            case .batch(let header, let position):
-                segment.account(header, at: position, indexIntervalBytes: limits.indexIntervalBytes)
-            case .damaged(let position, let reason, _):
-                throw StorageError(
-                    .corruptData, reason, location: DataLocation(file: segment.path, position: position, offset: scanner.expectedOffset))
-            }
-        }
     }
 
     /// Moves the log start forward (prefix removal: DeleteRecords, retention, a Raft snapshot).

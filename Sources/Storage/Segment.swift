@@ -168,6 +168,25 @@ final class Segment: SegmentBytes {
         fileBytes = position
     }
 
+    /// Re-walks the file after it was cut, rebuilding the metadata and the index files.
+    func rebuildMetadata(limits: StorageLimits) throws {
+        let file = try diskBytes()
+        resetMetadata(fileBytes: file.sizeBytes)
+        var scanner = SegmentScanner(file, from: 0, expectedOffset: baseOffset, batchBytesMax: limits.batchBytesMax)
+        while true {
+            switch try scanner.next(verifyingChecksum: false) {
+            case .end:
+                try rewriteIndexFiles()
+                return
+            case .batch(let header, let position):
+                account(header, at: position, indexIntervalBytes: limits.indexIntervalBytes)
+            case .damaged(let position, let reason, _):
+                throw StorageError(
+                    .corruptData, reason, location: DataLocation(file: path, position: position, offset: scanner.expectedOffset))
+            }
+        }
+    }
+
     /// Whether the `.index` and `.timeindex` files hold exactly the in-memory entries.
     func indexFilesMatch() throws -> Bool {
         let offsets = index.encodedOffsetEntries()
