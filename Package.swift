@@ -32,6 +32,7 @@ let package = Package(
             name: "tributary",
             dependencies: [
                 "Transport",
+                "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
