@@ -21,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .target(name: "CCRC32C"),
         .target(name: "Checksum", dependencies: ["CCRC32C"]),
+        .target(name: "Storage", dependencies: ["Checksum"]),
         .target(
             name: "Transport",
             dependencies: [
@@ -42,6 +43,7 @@ let package = Package(
             name: "tributary",
             dependencies: [
                 "Transport",
+                "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +65,7 @@ let package = Package(
             path: "chaos/Sources/chaos-check"
         ),
         .testTarget(name: "ChaosCheckTests", dependencies: ["ChaosCheck"], path: "chaos/Tests/ChaosCheckTests"),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     ],
     swiftLanguageModes: [.v6]
 )
