@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .target(name: "CCRC32C"),
         .target(name: "Checksum", dependencies: ["CCRC32C"]),
+        .target(name: "Raft", dependencies: ["Checksum"]),
+        .target(name: "RaftSimulator", dependencies: ["Raft"]),
         .target(
             name: "Transport",
             dependencies: [
@@ -31,10 +33,12 @@ let package = Package(
             name: "tributary",
             dependencies: [
                 "Transport",
+                "RaftSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "CCRC32C"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
     ],
     swiftLanguageModes: [.v6]
