@@ -88,6 +88,7 @@ extension RaftCore {
             handleRejection(response, from: member)
             return
         }
+        let wasPaused = peer.isPaused
         guard peer.acknowledge(through: response.index) else {
             progress[member] = peer
             return
@@ -99,7 +100,12 @@ extension RaftCore {
         case .replicate: peer.inflights.free(through: peer.match)
         }
         progress[member] = peer
-        if maybeCommit() { broadcastPending = true }
+        if maybeCommit() {
+            broadcastPending = true
+        } else if wasPaused {
+            // A paused follower missed the commit index broadcasts; an append, even empty, carries it.
+            sendAppend(to: member)
+        }
         while sendAppend(to: member, evenIfEmpty: false) {}
         if member == transferTarget && peer.match == log.lastIndex { send(to: member, .timeoutNow) }
     }
