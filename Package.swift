@@ -38,6 +38,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "CCRC32C"]),
+        .executableTarget(name: "RaftCoreBench", dependencies: ["Raft"], path: "benchmarks/RaftCoreBench"),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
     ],

@@ -60,7 +60,9 @@ extension RaftCore {
     /// empty append too (to probe or to carry the commit index).
     @discardableResult
     mutating func sendAppend(to member: NodeID, evenIfEmpty: Bool = true) -> Bool {
-        guard var peer = progress[member], !peer.isPaused else { return false }
+        guard progress[member]?.isPaused == false else { return false }
+        // Taken out of the dictionary so that its in-flight ring is mutated in place, not copied.
+        var peer = progress.removeValue(forKey: member)!
         defer { progress[member] = peer }
         let prevIndex = peer.next.previous
         guard let prevTerm = log.term(at: prevIndex) else {
@@ -81,7 +83,7 @@ extension RaftCore {
     }
 
     mutating func handleAppendResponse(_ response: AppendResponse, from member: NodeID) {
-        guard var peer = progress[member] else { return }
+        guard var peer = progress.removeValue(forKey: member) else { return }
         peer.recentActive = true
         if !response.accepted {
             progress[member] = peer
@@ -112,11 +114,11 @@ extension RaftCore {
 
     /// Moves `next` back after a rejected append, using the follower's hint to skip whole terms.
     private mutating func handleRejection(_ response: AppendResponse, from member: NodeID) {
-        guard var peer = progress[member] else { return }
+        let peer = progress[member]!
         switch peer.state {
         case .replicate:
             guard response.index > peer.match else { return }  // stale
-            peer.becomeProbe()
+            progress[member]!.becomeProbe()
         case .probe:
             guard response.index == peer.next.previous else { return }  // stale
         case .installing:
@@ -136,14 +138,13 @@ extension RaftCore {
                 ? log.boundary(atOrBelow: response.index.previous, termAtMost: Term(UInt64.max)).index
                 : response.index.previous
         }
-        peer.next = max(agreed.next, peer.match.next)
-        peer.probeSent = false
-        progress[member] = peer
+        progress[member]!.next = max(agreed.next, peer.match.next)
+        progress[member]!.probeSent = false
         sendAppend(to: member)
     }
 
     mutating func handleHeartbeatResponse(from member: NodeID) {
-        guard var peer = progress[member] else { return }
+        guard var peer = progress.removeValue(forKey: member) else { return }
         peer.recentActive = true
         peer.probeSent = false
         switch peer.state {
