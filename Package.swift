@@ -22,6 +22,8 @@ let package = Package(
         .target(name: "CCRC32C"),
         .target(name: "Checksum", dependencies: ["CCRC32C"]),
         .target(name: "Storage", dependencies: ["Checksum"]),
+        .target(name: "Raft", dependencies: ["Checksum"]),
+        .target(name: "RaftSimulator", dependencies: ["Raft"]),
         .target(
             name: "Transport",
             dependencies: [
@@ -44,6 +46,7 @@ let package = Package(
             dependencies: [
                 "Transport",
                 "Storage",
+                "RaftSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,6 +69,8 @@ let package = Package(
         ),
         .testTarget(name: "ChaosCheckTests", dependencies: ["ChaosCheck"], path: "chaos/Tests/ChaosCheckTests"),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .executableTarget(name: "RaftCoreBench", dependencies: ["Raft"], path: "benchmarks/RaftCoreBench"),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
     ],
     swiftLanguageModes: [.v6]
 )

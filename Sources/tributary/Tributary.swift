@@ -12,7 +12,7 @@ struct Tributary: ParsableCommand {
             holds the cluster metadata. Clients speak the Kafka wire protocol.
             """,
         version: TributaryVersion.description,
-        subcommands: [LogCommand.self]
+        subcommands: [LogCommand.self, SimCommand.self]
     )
 }
 

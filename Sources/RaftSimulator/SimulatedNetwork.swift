@@ -1,0 +1,43 @@
+import Raft
+
+/// Messages in flight between replicas, with per-link cuts (partitions).
+struct SimulatedNetwork {
+    struct InFlight {
+        var message: Message
+        var dueTick: Int
+        var sequence: UInt64
+    }
+
+    private(set) var inFlight: [InFlight] = []
+    private var nextSequence: UInt64 = 0
+    /// Directed links that drop everything: (from, to).
+    var cutLinks: Set<Link> = []
+
+    struct Link: Hashable {
+        var from: NodeID
+        var to: NodeID
+    }
+
+    func isCut(from: NodeID, to: NodeID) -> Bool { cutLinks.contains(Link(from: from, to: to)) }
+
+    mutating func enqueue(_ message: Message, dueTick: Int) {
+        inFlight.append(InFlight(message: message, dueTick: dueTick, sequence: nextSequence))
+        nextSequence += 1
+    }
+
+    /// Removes and returns one message due by `tick`, chosen by `pick` among the due ones (so
+    /// delivery order differs from send order).
+    mutating func takeDue(by tick: Int, pick: (Int) -> Int) -> Message? {
+        let due = inFlight.indices.filter { inFlight[$0].dueTick <= tick }
+        guard !due.isEmpty else { return nil }
+        let position = due[pick(due.count)]
+        return inFlight.remove(at: position).message
+    }
+
+    /// Drops every message to or from `node` (its connections break when it crashes).
+    mutating func dropAll(involving node: NodeID) {
+        inFlight.removeAll { $0.message.to == node || $0.message.from == node }
+    }
+
+    mutating func healAll() { cutLinks = [] }
+}

@@ -1,0 +1,90 @@
+@_spi(Testing) import Raft
+
+extension Simulation {
+    /// The fault phase's random changes to the world, once per tick.
+    mutating func injectFaults() {
+        let downCount = nodes.filter { !$0.isUp }.count
+        for index in nodes.indices {
+            if nodes[index].isUp {
+                // Keep a majority up so the run keeps making progress worth checking.
+                if downCount < nodes.count - quorumCount && perMilleChance(options.crashPerMille) { crash(index) }
+            } else if percentChance(10) {
+                restart(index)
+            }
+        }
+        if perMilleChance(options.partitionPerMille) { changePartitions() }
+        for index in nodes.indices where nodes[index].isUp && perMilleChance(options.prefixRemovalPerMille) {
+            removePrefix(on: index)
+        }
+    }
+
+    mutating func crash(_ index: Int) {
+        nodes[index].crash()
+        record(.crashed(nodes[index].id))
+        events += 1
+        if let problem = checker.checkAcknowledgedDurability(nodes, quorumCount: quorumCount) { violation = violation ?? problem }
+    }
+
+    mutating func restart(_ index: Int) {
+        nodes[index].start(seed: random.next())
+        record(.restarted(nodes[index].id))
+        events += 1
+    }
+
+    private mutating func changePartitions() {
+        let ids = nodes.map(\.id)
+        network.healAll()
+        var links: [SimulatedNetwork.Link] = []
+        let layout: String
+        switch Int.random(in: 0..<5, using: &random) {
+        case 0:
+            layout = "healed"
+        case 1:
+            let side = Set(ids.filter { _ in Bool.random(using: &random) })
+            for a in ids where side.contains(a) { for b in ids where !side.contains(b) { links += [.init(from: a, to: b), .init(from: b, to: a)] } }
+            layout = "symmetric \(side.sorted()) | rest"
+        case 2:
+            let from = ids.randomElement(using: &random)!
+            let to = ids.filter { $0 != from }.randomElement(using: &random) ?? from
+            links.append(.init(from: from, to: to))
+            layout = "asymmetric \(from) -/-> \(to)"
+        case 3:
+            let leader = nodes.compactMap(\.core).first { $0.currentRole == .leader }?.id ?? ids.randomElement(using: &random)!
+            for other in ids where other != leader { links += [.init(from: leader, to: other), .init(from: other, to: leader)] }
+            layout = "isolated \(leader)"
+        default:
+            let bridge = ids.randomElement(using: &random)!
+            let others = ids.filter { $0 != bridge }
+            let left = Set(others.prefix(others.count / 2))
+            for a in others where left.contains(a) { for b in others where !left.contains(b) { links += [.init(from: a, to: b), .init(from: b, to: a)] } }
+            layout = "bridge \(bridge) between \(left.sorted()) and the rest"
+        }
+        network.cutLinks = Set(links)
+        record(.partitioned(layout))
+        events += 1
+    }
+
+    private mutating func removePrefix(on index: Int) {
+        let log = nodes[index].durableLog
+        let before = min(nodes[index].durableApplied, log.lastIndex).next
+        guard before > log.firstIndex, nodes[index].pendingReady?.ready.logStart == nil else { return }
+        log.removePrefix(before: before)
+        record(.removedPrefix(nodes[index].id, before: before))
+        events += 1
+    }
+
+    /// The client: proposes a few entries to whichever replica leads.
+    mutating func proposeWorkload() {
+        guard let leaderIndex = nodes.indices.first(where: { nodes[$0].core?.currentRole == .leader }) else { return }
+        for _ in 0..<Int.random(in: 0...options.proposalsPerTickMax, using: &random) {
+            let id = nextPayloadID
+            let indexCount = UInt64.random(in: 1...3, using: &random)
+            var payload = withUnsafeBytes(of: id.bigEndian) { Array($0) }
+            payload += [UInt8](repeating: UInt8(truncatingIfNeeded: id), count: Int.random(in: 0...24, using: &random))
+            guard let index = try? nodes[leaderIndex].core!.propose(payload, indexCount: indexCount) else { return }
+            nextPayloadID += 1
+            record(.proposed(nodes[leaderIndex].id, index: index, indexCount: indexCount, id: id))
+            events += 1
+        }
+    }
+}

@@ -1,0 +1,48 @@
+@_spi(Testing) import Raft
+
+/// What one simulated run looks like: the cluster, how hostile the world is, and how long.
+public struct SimulationOptions: Sendable {
+    /// Replicas in the group.
+    public var nodeCount: Int = 3
+    /// Ticks of the fault phase (network faults, crashes, partitions, workload).
+    public var faultTicks: Int = 150
+    /// Ticks allowed after healing for a leader to appear and every acknowledged entry to be
+    /// applied on every replica (the liveness bound).
+    public var livenessTicksMax: Int = 120
+    /// Percent chance a message is dropped.
+    public var dropPercent: Int = 5
+    /// Percent chance a message is delivered twice.
+    public var duplicatePercent: Int = 3
+    /// Most ticks a message is delayed (delays differ, so messages reorder).
+    public var delayTicksMax: Int = 2
+    /// Most ticks a write takes to become durable.
+    public var persistTicksMax: Int = 2
+    /// Per-mille chance per tick that a live replica crashes.
+    public var crashPerMille: Int = 8
+    /// Per-mille chance per tick that the partition layout changes.
+    public var partitionPerMille: Int = 25
+    /// Per-mille chance per tick that a replica removes its log prefix up to what it applied.
+    public var prefixRemovalPerMille: Int = 15
+    /// Most entries the workload proposes per tick.
+    public var proposalsPerTickMax: Int = 2
+    /// Most events kept for the trace printed on a violation.
+    public var traceEventCountMax: Int = 60
+    /// Most events in one tick before the run is declared stuck in a message storm.
+    public var eventsPerTickMax: Int = 20_000
+    /// Deliberate bugs to prove the checks work.
+    @_spi(Testing) public var plantedFaults: PlantedFaults = []
+
+    /// Creates the default options (3 replicas, moderate faults, short runs).
+    public init(nodeCount: Int = 3) {
+        self.nodeCount = nodeCount
+    }
+
+    /// The Raft configuration of replica `id` in a run with these options.
+    func raftConfig(id: NodeID) -> RaftConfig {
+        var config = RaftConfig(
+            id: id, electionTimeoutTicks: 10, heartbeatIntervalTicks: 2, inflightAppendCountMax: 4,
+            inflightAppendBytesMax: 4 * 512, appendBytesMax: 160, uncommittedBytesMax: 8 * 1024, applyBytesMax: 512)
+        config.plantedFaults = plantedFaults
+        return config
+    }
+}
