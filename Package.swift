@@ -33,6 +33,16 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
+        // Kafka wire codec: pure, no dependencies. Messages under Generated/ come from
+        // kafka-codegen (Kafka's JSON definitions in ../shared/kafka-messages).
+        .target(name: "KafkaProtocol"),
+        .target(name: "KafkaCodegen"),
+        .executableTarget(name: "kafka-codegen", dependencies: ["KafkaCodegen"]),
+        .testTarget(
+            name: "KafkaProtocolTests",
+            dependencies: ["KafkaProtocol", "KafkaCodegen"],
+            resources: [.copy("Fixtures")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
