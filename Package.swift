@@ -71,6 +71,16 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .executableTarget(name: "RaftCoreBench", dependencies: ["Raft"], path: "benchmarks/RaftCoreBench"),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
+        // Kafka wire codec: pure, no dependencies. Messages under Generated/ come from
+        // kafka-codegen (Kafka's JSON definitions in ../shared/kafka-messages).
+        .target(name: "KafkaProtocol"),
+        .target(name: "KafkaCodegen"),
+        .executableTarget(name: "kafka-codegen", dependencies: ["KafkaCodegen"]),
+        .testTarget(
+            name: "KafkaProtocolTests",
+            dependencies: ["KafkaProtocol", "KafkaCodegen"],
+            resources: [.copy("Fixtures")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
