@@ -62,6 +62,15 @@ final class ByteBuffer {
         writerIndex += byteCount
     }
 
+    /// Gives back memory beyond `byteCount` when the buffer is empty, so that one large frame
+    /// does not pin its buffer's size for the life of a connection.
+    func releaseExcessCapacity(keeping byteCount: Int) {
+        guard isEmpty, capacity > byteCount else { return }
+        base.deallocate()
+        base = .allocate(byteCount: byteCount, alignment: 16)
+        capacity = byteCount
+    }
+
     /// Appends `bytes`, growing as needed (the caller bounds how much it appends).
     func append(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }

@@ -2,7 +2,6 @@ import CLibUV
 import Dispatch
 import DequeModule
 import Logging
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -33,8 +32,8 @@ public final class EventLoop: @unchecked Sendable {
     let uvLoop: UnsafeMutablePointer<uv_loop_t>
     private let wakeup: UnsafeMutablePointer<uv_async_t>
     private let endOfTurn: UnsafeMutablePointer<uv_prepare_t>
-    private let inbox: Mutex<Inbox>
-    private let threadJoin = Mutex<pthread_t?>(nil)
+    private let inbox = Locked(Inbox())
+    private let threadJoin = Locked<pthread_t?>(nil)
     /// Written once by the loop's thread before `init` returns; read-only afterwards.
     nonisolated(unsafe) private var loopThread: pthread_t? = nil
 
@@ -67,7 +66,6 @@ public final class EventLoop: @unchecked Sendable {
         uvLoop = .allocate(capacity: 1)
         wakeup = .allocate(capacity: 1)
         endOfTurn = .allocate(capacity: 1)
-        inbox = Mutex(Inbox())
         try setUpHandles()
         try startThread()
     }

@@ -22,6 +22,8 @@ public struct TransportLimits: Sendable, Equatable {
     public var sendQueueBytesHighWater: Int
     /// The longest request line plus headers the admin HTTP server reads before answering 431.
     public var httpHeaderBytesMax: Int
+    /// Connections the admin HTTP server keeps open at once; it closes further ones at once.
+    public var httpConnectionCountMax: Int
     /// How long an outbound connection attempt may take before it is abandoned.
     public var connectTimeout: Duration
     /// The first reconnect delay of a peer link; each failed attempt doubles it.
@@ -40,6 +42,7 @@ public struct TransportLimits: Sendable, Equatable {
         sendQueueBytesMax: 64 << 20,
         sendQueueBytesHighWater: 32 << 20,
         httpHeaderBytesMax: 16 << 10,
+        httpConnectionCountMax: 64,
         connectTimeout: .seconds(3),
         reconnectDelayMin: .milliseconds(50),
         reconnectDelayMax: .seconds(2),
@@ -55,6 +58,7 @@ public struct TransportLimits: Sendable, Equatable {
         sendQueueBytesMax: 16 << 10,
         sendQueueBytesHighWater: 8 << 10,
         httpHeaderBytesMax: 1 << 10,
+        httpConnectionCountMax: 4,
         connectTimeout: .seconds(2),
         reconnectDelayMin: .milliseconds(1),
         reconnectDelayMax: .milliseconds(20),
@@ -83,6 +87,7 @@ public struct TransportLimits: Sendable, Equatable {
         try require(sendQueueBytesHighWater > 0 && sendQueueBytesHighWater <= sendQueueBytesMax,
                     "0 < sendQueueBytesHighWater <= sendQueueBytesMax")
         try require(httpHeaderBytesMax >= 64, "httpHeaderBytesMax >= 64")
+        try require(httpConnectionCountMax > 0, "httpConnectionCountMax > 0")
         try require(connectTimeout > .zero, "connectTimeout > 0")
         try require(reconnectDelayMin > .zero && reconnectDelayMin <= reconnectDelayMax,
                     "0 < reconnectDelayMin <= reconnectDelayMax")

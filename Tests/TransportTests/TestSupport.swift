@@ -1,6 +1,5 @@
 import Dispatch
 import Logging
-import Synchronization
 import Testing
 @testable import Transport
 
@@ -21,10 +20,9 @@ final class Signal: Sendable {
 
 /// State shared between the test thread and a loop thread.
 final class Shared<Value>: @unchecked Sendable {
-    private let mutex: Mutex<Void> = Mutex(())
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withValue<R>(_ body: (inout Value) -> R) -> R { mutex.withLock { _ in body(&value) } }
+    private let locked: Locked<Value>
+    init(_ value: Value) { locked = Locked(value) }
+    func withValue<R>(_ body: (inout Value) -> R) -> R { locked.withLock { body(&$0) } }
     var snapshot: Value { withValue { $0 } }
 }
 

@@ -1,0 +1,84 @@
+import Logging
+
+/// A minimal HTTP/1.1 server on a loop for the admin endpoint (`/metrics`, `/health`,
+/// `/v1/status`).
+///
+/// Routes map a path to a closure that runs on the loop and returns the response. Requests are
+/// answered in order on each connection; keep-alive follows the request (`Connection` header and
+/// version). A malformed request gets 400, a body 413, an over-long head 431, a method other than
+/// GET 405, each followed by closing the connection; an unknown path gets 404. At most
+/// ``TransportLimits/httpConnectionCountMax`` connections are open at once.
+///
+/// Use it on its loop's thread only. It stays alive while listening, until ``close()`` or the
+/// loop's shutdown.
+public final class HTTPServer: @unchecked Sendable {
+    /// Answers one request on the loop.
+    public typealias Handler = (HTTPRequest) -> HTTPResponse
+
+    /// The loop the server runs on.
+    public let loop: EventLoop
+    private var listener: TCPListener?
+    private var routes: [String: Handler] = [:]
+    private var connections: [ObjectIdentifier: TCPConnection] = [:]
+
+    /// Starts listening on `address` (port 0 picks a free port; see ``localAddress``).
+    /// - Throws: ``TransportError`` when the address cannot be bound.
+    public init(on loop: EventLoop, at address: SocketAddress) throws(TransportError) {
+        self.loop = loop
+        // The listener (held by the loop) holds the server until `close()` or shutdown.
+        listener = try TCPListener(on: loop, at: address) { connection in self.accept(connection) }
+    }
+
+    /// The address the server listens on.
+    public var localAddress: SocketAddress? { listener?.localAddress }
+
+    /// Answers GET requests for `path` (exact match, query ignored) with `handler`, replacing
+    /// any earlier handler for it.
+    public func route(_ path: String, _ handler: @escaping Handler) {
+        loop.assertInLoop()
+        precondition(path.first == "/", "route paths start with '/': \(path)")
+        routes[path] = handler
+    }
+
+    /// Stops listening and closes every open connection.
+    public func close() {
+        loop.assertInLoop()
+        listener?.close()
+        listener = nil
+        for connection in connections.values { connection.close() }
+    }
+
+    private func accept(_ connection: TCPConnection) {
+        guard connections.count < loop.limits.httpConnectionCountMax else {
+            loop.logger.warning("admin HTTP: \(connections.count) connections open; closing a new one from \(connection.remoteAddress.map { "\($0)" } ?? "?")")
+            return connection.close()
+        }
+        let key = ObjectIdentifier(connection)
+        connections[key] = connection
+        connection.onClose = { [weak self] _ in self?.connections.removeValue(forKey: key) }
+        connection.startReading(with: HTTPRequestDecoder(headerBytesMax: loop.limits.httpHeaderBytesMax)) { [weak self, unowned connection] head in
+            self?.answer(head, on: connection)
+        }
+    }
+
+    private func answer(_ head: HTTPRequestHead, on connection: TCPConnection) {
+        switch head {
+        case .rejected(let status, let reason):
+            loop.logger.warning("admin HTTP: \(status) to \(connection.remoteAddress.map { "\($0)" } ?? "?"): \(reason)")
+            respond(HTTPResponse(status: status, text: "\(status.reason)\n"), keepAlive: false, on: connection)
+        case .request(let request):
+            let response = routes[request.path]?(request) ?? HTTPResponse(status: .notFound, text: "no route for \(request.path)\n")
+            respond(response, keepAlive: request.keepsAlive, on: connection)
+        }
+    }
+
+    private func respond(_ response: HTTPResponse, keepAlive: Bool, on connection: TCPConnection) {
+        let outcome = connection.send(bytes: response.encoded(keepAlive: keepAlive))
+        if !outcome.isQueued {
+            // Only a client that pipelines requests without reading answers gets here.
+            loop.logger.warning("admin HTTP: send queue full; closing \(connection.remoteAddress.map { "\($0)" } ?? "?")")
+            return connection.close()
+        }
+        if !keepAlive { connection.closeWhenFlushed() }
+    }
+}
