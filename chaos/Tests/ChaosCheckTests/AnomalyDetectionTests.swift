@@ -247,6 +247,9 @@ import Testing
         h.poll(5, [(0, 0, 10)], rebalanced: [0])
         h.poll(5, [(0, 1, 11)])
         h.assign(5, [1])
+        h.poll(5, [(0, 0, 10), (0, 1, 11)])
+        h.append(5, .invoke, .assign(partitions: [1]))
+        h.append(5, .info, .assign(partitions: [1]))  // may have taken effect
         h.poll(5, [(0, 0, 10)])
         let report = try check(h.events, replicas(0, [10, 11]))
         #expect(report.kinds == [])
