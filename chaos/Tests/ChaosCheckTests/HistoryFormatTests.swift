@@ -54,7 +54,9 @@ import Testing
         (#"{"time":1,"process":1,"op":"seek","type":"ok","partition":0,"offset":-3}"#, "offset -3 is negative"),
         (#"{"time":1,"process":1,"op":"send","type":"ok","partition":0,"value":1,"producer":1,"producer_kind":"eager"}"#,
          #"unknown producer_kind "eager""#),
-        (#"{"time":1,"#, "not a JSON object"),
+        (#"{"time":1,"process":1,"op":"poll","type":"ok","records":[[0,1,2.5]]}"#, "a fraction where an integer"),
+        (#"{"time":1,"process":1,"op":"poll","type":"ok","records":[[0,1,"v"]]}"#, #"field "records[0][2]" is not an integer"#),
+        (#"{"time":1,"#, "not valid JSON"),
         (#"[1,2]"#, "not a JSON object"),
     ])
     func aBadLineIsRejectedWithItsNumberAndTheFieldAtFault(line: String, message: String) {

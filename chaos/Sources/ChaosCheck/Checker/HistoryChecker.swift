@@ -132,10 +132,12 @@ public struct HistoryChecker {
     }
 
     private mutating func checkPolledValue(_ record: PolledRecord, process: ProcessID, timeNanos: Int64) {
-        guard sent[record.value] != nil else {
+        guard let sentTo = sent[record.value]?.partition, sentTo == record.partition else {
+            let sentWhere = sent[record.value].map { "sent to partition \($0.partition)" } ?? "never sent"
             report(Anomaly(.phantom, partition: record.partition, offset: record.offset, value: record.value,
                            process: process, timeNanos: timeNanos,
-                           detail: "process \(process) polled \(record.value), which was never sent"))
+                           detail: "process \(process) polled \(record.value) from partition \(record.partition), "
+                               + "which was \(sentWhere)"))
             return
         }
         noteObservation(record.value, at: record.offset, in: record.partition, isPoll: true)
