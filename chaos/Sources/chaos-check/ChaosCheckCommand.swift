@@ -52,9 +52,12 @@ struct ChaosCheckCommand: ParsableCommand {
 
     private func check() throws(InputError) -> CheckReport {
         var reader = try HistoryReader(path: history)
-        var dumps = try replicas.map { (directory: String) throws(InputError) in
-            try ReplicaDumpReader.dumpPaths(in: directory)
-        } ?? []
+        var dumps: [String] = []
+        if let replicas {
+            dumps = try ReplicaDumpReader.dumpPaths(in: replicas)
+            // An empty folder would quietly turn the check into a history-only one.
+            guard !dumps.isEmpty else { throw InputError(source: replicas, line: 0, message: "no *.jsonl dumps") }
+        }
         dumps.reverse()
         return try Check.run(history: &reader, replicas: { () throws(InputError) -> ReplicaLog? in
             guard let path = dumps.popLast() else { return nil }

@@ -130,6 +130,27 @@ import Testing
         #expect(report.examples(of: .phantom).map(\.partition) == [0, 1])
     }
 
+    @Test func aValueReadFromOrStoredInAnotherPartitionThanItWasSentToIsAPhantom() throws {
+        var h = HistoryBuilder()
+        h.send(1, 10, to: 0, at: 0)
+        h.poll(5, [(1, 0, 10)])
+        let report = try check(h.events, replicas(0, [nil]) + replicas(1, [10]))
+        #expect(report.kinds == [.lostWrite, .phantom])
+        #expect(report.examples(of: .phantom).map(\.partition) == [1, 1])
+        #expect(report.examples(of: .phantom).allSatisfy { $0.detail.contains("sent to partition 0") })
+    }
+
+    @Test func aDumpClaimingAHugeRangeIsCheckedInTimeProportionalToItsRecords() throws {
+        let huge = LogOffset(Int64.max / 2)
+        let logs = ["n1", "n2"].map { name in
+            ReplicaLog(partition: 0, replica: name, startOffset: 0, endOffset: huge,
+                       entries: [LogEntry(offset: 0, content: .control), LogEntry(offset: 1, content: .control)])
+        }
+        let report = try check([], logs)
+        #expect(report.kinds == [.gap])
+        #expect(report.examples(of: .gap).first?.offset == 2)
+    }
+
     @Test func replicasHoldingDifferentValuesOrEndingApartAreDivergent() throws {
         var h = HistoryBuilder()
         h.send(1, 10, to: 0, at: 0)
@@ -247,6 +268,9 @@ import Testing
         h.poll(5, [(0, 0, 10)], rebalanced: [0])
         h.poll(5, [(0, 1, 11)])
         h.assign(5, [1])
+        h.poll(5, [(0, 0, 10), (0, 1, 11)])
+        h.append(5, .invoke, .assign(partitions: [1]))
+        h.append(5, .info, .assign(partitions: [1]))  // may have taken effect
         h.poll(5, [(0, 0, 10)])
         let report = try check(h.events, replicas(0, [10, 11]))
         #expect(report.kinds == [])

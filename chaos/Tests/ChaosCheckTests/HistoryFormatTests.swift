@@ -54,7 +54,13 @@ import Testing
         (#"{"time":1,"process":1,"op":"seek","type":"ok","partition":0,"offset":-3}"#, "offset -3 is negative"),
         (#"{"time":1,"process":1,"op":"send","type":"ok","partition":0,"value":1,"producer":1,"producer_kind":"eager"}"#,
          #"unknown producer_kind "eager""#),
-        (#"{"time":1,"#, "not a JSON object"),
+        (#"{"time":1,"process":1,"op":"poll","type":"ok","records":[[0,1,2.5]]}"#, #"field "records[0][2]" is not an integer"#),
+        (#"{"time":1,"process":1,"op":"poll","type":"ok","records":[[0,1,"v"]]}"#, #"field "records[0][2]" is not an integer"#),
+        (#"{"time":1,"process":1,"op":"fault","type":"ok","fault":"kill","targets":["n1",2]}"#, #"field "targets[1]" is not a string"#),
+        (#"{"time":1,"process":99999999999999999999,"op":"poll","type":"ok"}"#, #"field "process" is out of range"#),
+        (#"{"time":1,"process":1,"op":"poll","type":"ok","extra":{"a":[1,{"b":null}],"c":"\u00e9"}} x"#,
+         "unexpected bytes after the object"),
+        (#"{"time":1,"#, "unexpected end of the line"),
         (#"[1,2]"#, "not a JSON object"),
     ])
     func aBadLineIsRejectedWithItsNumberAndTheFieldAtFault(line: String, message: String) {

@@ -7,13 +7,22 @@ extension HistoryChecker {
         sent.endOutstanding()
         for value in sent.all { checkSentValue(value) }
         checkFinalLogValues()
-        for jump in deferredJumps {
-            if let first = observed.firstObserved(in: jump.partition, between: jump.from, and: jump.to) {
-                report(pollSkip(jump, skipped: nil, first: first))
-            }
-        }
+        checkDeferredJumps()
         anomalies.merge(finalLogs.anomalies)
         return makeReport()
+    }
+
+    /// Jumps in partitions without a final log skip records if a client saw any offset between
+    /// their ends, at any time in the history.
+    private mutating func checkDeferredJumps() {
+        let jumpsByPartition = Dictionary(grouping: deferredJumps, by: \.partition)
+        for partition in jumpsByPartition.keys.sorted() {
+            let seen = observed.sortedOffsets(in: partition)
+            for jump in jumpsByPartition[partition]! {
+                let index = seen.partitionPoint { $0 > jump.from }
+                if index < seen.count && seen[index] < jump.to { report(pollSkip(jump, skipped: nil, first: seen[index])) }
+            }
+        }
     }
 
     private mutating func checkSentValue(_ value: SentValue) {
@@ -93,10 +102,12 @@ extension HistoryChecker {
         }
         for partition in finalLogs.partitions {
             for entry in finalLogs.log(of: partition)!.allEntries {
-                guard case .value(let value) = entry.content, sent[value] == nil else { continue }
+                guard case .value(let value) = entry.content else { continue }
+                let sentTo = sent[value]?.partition
+                guard sentTo != partition else { continue }
                 report(Anomaly(.phantom, partition: partition, offset: entry.offset, value: value,
                                detail: "the final log of partition \(partition) holds \(value) at offset "
-                                   + "\(entry.offset), which was never sent"))
+                                   + "\(entry.offset), which was " + (sentTo.map { "sent to partition \($0)" } ?? "never sent")))
             }
         }
     }

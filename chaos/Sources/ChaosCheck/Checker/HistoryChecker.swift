@@ -57,11 +57,13 @@ public struct HistoryChecker {
             guard case .sendFloor(let floor) = begun.snapshot else { preconditionFailure("send without its floor") }
             completeSend(send, type: event.type, floor: floor, process: process, timeNanos: event.timeNanos)
         case .poll(let poll):
+            for partition in poll.rebalanced { consumers.forget(process, partition) }
             if event.type == .ok { completePoll(poll, process: process, timeNanos: event.timeNanos) }
+        // An indeterminate assign or seek may have moved the consumer: only a failed one surely did not.
         case .assign(let partitions):
-            if event.type == .ok { consumers.assign(process, to: partitions) }
+            if event.type != .fail { consumers.assign(process, to: partitions) }
         case .seek(let partition, _):
-            if event.type == .ok { consumers.forget(process, partition) }
+            if event.type != .fail { consumers.forget(process, partition) }
         case .commitOffset(let commit):
             guard case .offsetFloor(let floor) = begun.snapshot else { preconditionFailure("commit without its floor") }
             report(offsetCommits.complete(commit, type: event.type, floorAtInvoke: floor, process: process,
@@ -118,7 +120,6 @@ public struct HistoryChecker {
     }
 
     private mutating func completePoll(_ poll: PollOperation, process: ProcessID, timeNanos: Int64) {
-        for partition in poll.rebalanced { consumers.forget(process, partition) }
         for record in poll.records {
             let (backwards, jump) = consumers.read(record, by: process, at: timeNanos)
             report(backwards)
@@ -131,10 +132,12 @@ public struct HistoryChecker {
     }
 
     private mutating func checkPolledValue(_ record: PolledRecord, process: ProcessID, timeNanos: Int64) {
-        guard sent[record.value] != nil else {
+        guard let sentTo = sent[record.value]?.partition, sentTo == record.partition else {
+            let sentWhere = sent[record.value].map { "sent to partition \($0.partition)" } ?? "never sent"
             report(Anomaly(.phantom, partition: record.partition, offset: record.offset, value: record.value,
                            process: process, timeNanos: timeNanos,
-                           detail: "process \(process) polled \(record.value), which was never sent"))
+                           detail: "process \(process) polled \(record.value) from partition \(record.partition), "
+                               + "which was \(sentWhere)"))
             return
         }
         noteObservation(record.value, at: record.offset, in: record.partition, isPoll: true)

@@ -24,14 +24,8 @@ struct ObservedOffsets {
                            + "then \(how) \(value)")
     }
 
-    /// The first offset strictly between `lower` and `upper` that a client saw a value at.
-    func firstObserved(in partition: PartitionID, between lower: LogOffset, and upper: LogOffset) -> LogOffset? {
-        guard let seen = values[partition] else { return nil }
-        let span = upper.rawValue - lower.rawValue - 1
-        if span <= Int64(seen.count) {
-            return (lower.rawValue + 1..<upper.rawValue).lazy.map { LogOffset($0) }.first { seen[$0] != nil }
-        }
-        return seen.keys.filter { $0 > lower && $0 < upper }.min()
+    /// The offsets clients saw in `partition`, sorted (for the end-of-history poll-skip check).
+    func sortedOffsets(in partition: PartitionID) -> [LogOffset] {
+        values[partition]?.keys.sorted() ?? []
     }
-
 }

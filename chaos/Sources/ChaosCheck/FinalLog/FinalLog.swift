@@ -63,12 +63,6 @@ public struct FinalLog: Sendable {
     }
 
     private func firstIndex(atOrAfter offset: LogOffset) -> Int {
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let middle = (low + high) / 2
-            if entries[middle].offset < offset { low = middle + 1 } else { high = middle }
-        }
-        return low
+        entries.partitionPoint { $0.offset >= offset }
     }
 }

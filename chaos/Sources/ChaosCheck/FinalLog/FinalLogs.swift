@@ -113,21 +113,29 @@ public struct FinalLogs: Sendable {
     }
 
     /// Records a divergent replica if `a` and `b` differ at an offset both cover, or end apart.
+    /// Walks the two entry lists together, so the cost follows the records, not the offsets a
+    /// (possibly corrupt) header claims.
     private mutating func compare(_ a: FinalLog, _ b: FinalLog) {
         let from = max(a.startOffset, b.startOffset)
         let to = min(a.endOffset, b.endOffset)
-        var offset = from
-        while offset < to {
-            let left = a.content(at: offset)
-            let right = b.content(at: offset)
-            if left != right {
+        let left = a.allEntries.drop { $0.offset < from }.prefix { $0.offset < to }
+        let right = b.allEntries.drop { $0.offset < from }.prefix { $0.offset < to }
+        var i = left.startIndex
+        var j = right.startIndex
+        while i < left.endIndex || j < right.endIndex {
+            let offset = min(i < left.endIndex ? left[i].offset : to, j < right.endIndex ? right[j].offset : to)
+            let leftContent = i < left.endIndex && left[i].offset == offset ? left[i].content : nil
+            let rightContent = j < right.endIndex && right[j].offset == offset ? right[j].content : nil
+            if leftContent != rightContent {
                 anomalies.record(Anomaly(
                     .divergentReplica, partition: a.partition, offset: offset,
                     detail: "partition \(a.partition) offset \(offset): replica \(a.replica) holds "
-                        + "\(left?.description ?? "nothing"), replica \(b.replica) holds \(right?.description ?? "nothing")"))
+                        + "\(leftContent?.description ?? "nothing"), replica \(b.replica) holds "
+                        + "\(rightContent?.description ?? "nothing")"))
                 return
             }
-            offset = LogOffset(offset.rawValue + 1)
+            if leftContent != nil { i += 1 }
+            if rightContent != nil { j += 1 }
         }
         if a.endOffset != b.endOffset {
             anomalies.record(Anomaly(

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Which fields an operation needs is in `chaos/README.md`; fields an operation does not use
 /// are absent, and unknown fields are ignored so that the harness can add context (`error`).
-struct HistoryLine: Codable {
+struct HistoryLine: Codable, Equatable {
     var time: Int64
     var process: Int?
     var op: String

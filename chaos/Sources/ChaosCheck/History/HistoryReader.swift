@@ -6,7 +6,6 @@ public struct HistoryReader {
     private var lines: LineReader
     /// The file (or label) the history comes from, for messages.
     public let source: String
-    private let decoder = JSONLineDecoder()
 
     /// Reads the history file at `path`.
     /// - Throws: ``InputError`` when it cannot be opened.
@@ -27,9 +26,8 @@ public struct HistoryReader {
     public mutating func next() throws(InputError) -> (line: Int, event: HistoryEvent)? {
         while let (number, bytes) = try lines.next() {
             if JSONLineDecoder.isBlank(bytes) { continue }
-            let line = try decoder.decode(HistoryLine.self, from: bytes, source: source, line: number)
             do {
-                return (number, try line.event())
+                return (number, try HistoryLineParser.parse(bytes).event())
             } catch {
                 throw InputError(source: source, line: number, message: error.message)
             }

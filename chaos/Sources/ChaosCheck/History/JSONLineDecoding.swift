@@ -35,7 +35,8 @@ struct JSONLineDecoder {
         case .valueNotFound(let type, let context):
             return "field \"\(path(context.codingPath))\" is null where \(article(type)) is required"
         case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return "not a JSON object" }
+            // Foundation reports a fraction where an integer belongs this way too, without a path.
+            if context.codingPath.isEmpty { return "not valid JSON (or a fraction where an integer is required)" }
             return "field \"\(path(context.codingPath))\": \(context.debugDescription)"
         @unknown default:
             return "cannot decode: \(error)"
@@ -43,7 +44,13 @@ struct JSONLineDecoder {
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        keys.reduce(into: "") { path, key in
+            if let index = key.intValue {
+                path += "[\(index)]"
+            } else {
+                path += (path.isEmpty ? "" : ".") + key.stringValue
+            }
+        }
     }
 
     private static func article(_ type: Any.Type) -> String {
