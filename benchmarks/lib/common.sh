@@ -1,0 +1,145 @@
+# Shared by the benchmark scripts (source it; it defines functions and a few variables).
+#
+# Every script that starts servers calls bench_begin NAME first: it makes a work folder
+# under benchmarks/.runs/, and a trap that stops every process started with bench_start
+# (TERM, then KILL after 10 s) and removes the folder, on normal exit, error or Ctrl-C.
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_RUNS_DIR="$BENCH_DIR/.runs"
+BENCH_BIN_DIR="$BENCH_RUNS_DIR/bin"
+BENCH_PIDS=()
+BENCH_WORK=""
+
+# Options every measuring script takes; scripts read these variables after bench_parse_options.
+DURATION_S=5
+WARMUP_S=1
+CONCURRENCY="16"
+VALUE_BYTES=1024
+OUT_DIR=""
+
+bench_log() { printf '==> %s\n' "$*" >&2; }
+bench_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Parses the shared options; calls the script's `usage` for --help and on unknown options.
+bench_parse_options() {
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --duration-s) DURATION_S="$2"; shift 2 ;;
+      --warmup-s) WARMUP_S="$2"; shift 2 ;;
+      --concurrency) CONCURRENCY="$2"; shift 2 ;;
+      --value-bytes) VALUE_BYTES="$2"; shift 2 ;;
+      --out) OUT_DIR="$2"; shift 2 ;;
+      -h|--help) usage; exit 0 ;;
+      *) usage >&2; bench_die "unknown option $1" ;;
+    esac
+  done
+  [[ "$DURATION_S" =~ ^[1-9][0-9]*$ ]] || bench_die "--duration-s needs whole seconds >= 1"
+  [[ "$WARMUP_S" =~ ^[0-9]+$ ]] || bench_die "--warmup-s needs whole seconds"
+  [[ "$VALUE_BYTES" =~ ^[1-9][0-9]*$ ]] || bench_die "--value-bytes needs a positive integer"
+  for c in $CONCURRENCY; do [[ "$c" =~ ^[1-9][0-9]*$ ]] || bench_die "--concurrency needs positive integers"; done
+  if [ -z "$OUT_DIR" ]; then OUT_DIR="$BENCH_RUNS_DIR/results-$(date -u +%Y%m%dT%H%M%SZ)"; fi
+  mkdir -p "$OUT_DIR"
+}
+
+# Installs Debian packages when the command that says they are there is missing.
+bench_require_apt() {
+  local command="$1"; shift
+  command -v "$command" >/dev/null 2>&1 && return 0
+  bench_log "installing $* (apt-get)"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+  command -v "$command" >/dev/null 2>&1 || bench_die "$command still missing after installing $*"
+}
+
+# Compiles the C tools (tools/*.c) into .runs/bin when missing or older than their sources.
+bench_build_tools() {
+  bench_require_apt gcc gcc libc6-dev
+  mkdir -p "$BENCH_BIN_DIR"
+  local tool
+  for tool in loadgen disk net; do
+    local source="$BENCH_DIR/tools/$tool.c" binary="$BENCH_BIN_DIR/$tool"
+    if [ ! -x "$binary" ] || [ "$source" -nt "$binary" ] || [ "$BENCH_DIR/tools/stats.c" -nt "$binary" ] \
+       || [ "$BENCH_DIR/tools/stats.h" -nt "$binary" ]; then
+      gcc -O2 -Wall -Wextra -Werror -pthread -o "$binary" "$source" "$BENCH_DIR/tools/stats.c" -lm \
+        || bench_die "compiling $source failed"
+    fi
+  done
+}
+
+bench_cleanup() {
+  local pid
+  for pid in "${BENCH_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${BENCH_PIDS[@]}"; do
+    local waited=0
+    while kill -0 "$pid" 2>/dev/null && [ $waited -lt 100 ]; do sleep 0.1; waited=$((waited + 1)); done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  BENCH_PIDS=()
+  if [ -n "$BENCH_WORK" ] && [ -d "$BENCH_WORK" ]; then rm -rf "$BENCH_WORK"; fi
+}
+
+# Makes the work folder and installs the traps that clean up after the script.
+bench_begin() {
+  mkdir -p "$BENCH_RUNS_DIR"
+  BENCH_WORK="$(mktemp -d "$BENCH_RUNS_DIR/$1.XXXXXX")"
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# bench_start LOG COMMAND...: runs COMMAND in the background, output to LOG, stopped by the trap.
+bench_start() {
+  local log="$1"; shift
+  "$@" >"$log" 2>&1 &
+  BENCH_PIDS+=($!)
+}
+
+# Stops the processes started so far (the work folder stays).
+bench_stop_all() {
+  local work="$BENCH_WORK"
+  BENCH_WORK=""
+  bench_cleanup
+  BENCH_WORK="$work"
+}
+
+# Prints N distinct free TCP ports on 127.0.0.1 (held together while chosen, so they differ).
+bench_free_ports() {
+  python3 - "$1" <<'EOF'
+import socket, sys
+held = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    held.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in held))
+EOF
+}
+
+# bench_wait_tcp PORT SECONDS LOG: waits until 127.0.0.1:PORT accepts, or dies showing LOG.
+bench_wait_tcp() {
+  local port="$1" deadline=$((SECONDS + $2)) log="$3"
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then tail -20 "$log" >&2; bench_die "nothing listens on 127.0.0.1:$port after $2 s"; fi
+    sleep 0.1
+  done
+}
+
+# bench_measure RAW_FILE LOADGEN_ARGS...: runs the load generator with the shared durations.
+bench_measure() {
+  local raw="$1"; shift
+  "$BENCH_BIN_DIR/loadgen" --duration-s "$DURATION_S" --warmup-s "$WARMUP_S" --value-bytes "$VALUE_BYTES" "$@" >"$raw" \
+    || bench_die "the load generator failed (loadgen $*)"
+}
+
+# bench_wrap RAW_FILE OUT_NAME results.py-wrap-options...: writes OUT_DIR/OUT_NAME.json.
+bench_wrap() {
+  local raw="$1" name="$2"; shift 2
+  python3 "$BENCH_DIR/lib/results.py" wrap --raw "$raw" --out "$OUT_DIR/$name.json" "$@"
+}
+
+# The note every peer result carries about this machine.
+bench_machine_note() {
+  echo "Client, servers and any other load share $(nproc) cores on one host (load average $(cut -d' ' -f1 /proc/loadavg) at start)."
+}
