@@ -41,14 +41,19 @@ bench_parse_options() {
   mkdir -p "$OUT_DIR"
 }
 
-# Installs Debian packages when the command that says they are there is missing.
-bench_require_apt() {
-  local command="$1"; shift
-  command -v "$command" >/dev/null 2>&1 && return 0
+# Installs Debian packages (apt-get; sudo when not root).
+bench_apt_install() {
   bench_log "installing $* (apt-get)"
   local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+# bench_require_apt COMMAND PACKAGE...: installs the packages when COMMAND is missing.
+bench_require_apt() {
+  local command="$1"; shift
+  command -v "$command" >/dev/null 2>&1 && return 0
+  bench_apt_install "$@"
   command -v "$command" >/dev/null 2>&1 || bench_die "$command still missing after installing $*"
 }
 
@@ -136,10 +141,6 @@ bench_measure() {
 # bench_wrap RAW_FILE OUT_NAME results.py-wrap-options...: writes OUT_DIR/OUT_NAME.json.
 bench_wrap() {
   local raw="$1" name="$2"; shift 2
-  python3 "$BENCH_DIR/lib/results.py" wrap --raw "$raw" --out "$OUT_DIR/$name.json" "$@"
-}
-
-# The note every peer result carries about this machine.
-bench_machine_note() {
-  echo "Client, servers and any other load share $(nproc) cores on one host (load average $(cut -d' ' -f1 /proc/loadavg) at start)."
+  python3 "$BENCH_DIR/lib/results.py" wrap --raw "$raw" --out "$OUT_DIR/$name.json" \
+    --set "load_average_1m=$(cut -d' ' -f1 /proc/loadavg)" "$@"
 }

@@ -21,6 +21,8 @@ A result is one JSON object per measurement:
     window_s           measured seconds
     notes              what a reader must know to judge the figure
     host, measured_at  where and when (UTC, ISO 8601)
+    load_average_1m    the host's 1-minute load average when the measurement ended (the shell
+                       scripts add it: on a shared machine it says how busy the cores were)
 
 Tributary results add: replication_factor, acks ("1" | "all"), partitions, producers.
 
@@ -101,6 +103,16 @@ def load(paths: list[str]) -> list[dict]:
     return results
 
 
+def format_bytes(value: int | None) -> str:
+    """A byte count as people write it: 1 KiB, 64 KiB, 1 MiB, 100 B."""
+    if not value:
+        return "–"
+    for unit, size in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if value >= size and value % size == 0:
+            return f"{value // size} {unit}"
+    return f"{value} B"
+
+
 def summary(result: dict) -> str:
     """One line a person reads while the benchmark runs."""
     def number(field, unit, digits=0):
@@ -111,7 +123,7 @@ def summary(result: dict) -> str:
              number("client_cpu_percent", "% client CPU")]
     label = f"{result['system']} {result['variant']} {result['workload']}"
     if result.get("value_bytes"):
-        label += f" {result['value_bytes']} B"
+        label += f" {format_bytes(result['value_bytes'])}"
     if result.get("concurrency"):
         label += f" C={result['concurrency']}"
     return f"{label}: " + ", ".join(p for p in parts if p)
@@ -148,7 +160,7 @@ def main(argv: list[str]) -> int:
         labels[key] = _parse_label_value(value)
     result = wrap(raw, labels)
     pathlib.Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
-    print("  " + summary(result))
+    print("  " + summary(result), file=sys.stderr)
     return 0
 
 
