@@ -132,10 +132,16 @@ bench_wait_tcp() {
 }
 
 # bench_measure RAW_FILE LOADGEN_ARGS...: runs the load generator with the shared durations.
+# It runs in the background so that a TERM to the script stops everything at once (bash runs
+# traps only between foreground commands, but does interrupt `wait`).
 bench_measure() {
   local raw="$1"; shift
-  "$BENCH_BIN_DIR/loadgen" --duration-s "$DURATION_S" --warmup-s "$WARMUP_S" --value-bytes "$VALUE_BYTES" "$@" >"$raw" \
-    || bench_die "the load generator failed (loadgen $*)"
+  "$BENCH_BIN_DIR/loadgen" --duration-s "$DURATION_S" --warmup-s "$WARMUP_S" --value-bytes "$VALUE_BYTES" "$@" >"$raw" &
+  local pid=$! status=0
+  BENCH_PIDS+=("$pid")
+  wait "$pid" || status=$?
+  unset 'BENCH_PIDS[-1]'
+  [ $status -eq 0 ] || bench_die "the load generator failed (loadgen $*)"
 }
 
 # bench_wrap RAW_FILE OUT_NAME results.py-wrap-options...: writes OUT_DIR/OUT_NAME.json.
