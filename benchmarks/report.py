@@ -185,6 +185,11 @@ def plot(results: list[dict], folder: pathlib.Path) -> list[pathlib.Path]:
             for r in sorted((r for r in at_1kib if r["concurrency"] == c), key=_series_label):
                 points = [(1 / (1 - p / 100), v) for p, v in r["cdf_us"] if p < 100]
                 axis.plot([x for x, _ in points], [v for _, v in points], marker=".", label=_series_label(r))
+            # The floor under any write acknowledged after an fsync: one 4 KiB append + fdatasync.
+            for r in select(results, kind="limit", workload="append+fdatasync", value_bytes=4 * KIB):
+                points = [(1 / (1 - p / 100), v) for p, v in r["cdf_us"] if p < 100]
+                axis.plot([x for x, _ in points], [v for _, v in points], color="gray", linestyle="--",
+                          label="disk: one 4 KiB append + fdatasync")
             axis.set_xscale("log")
             axis.set_yscale("log")
             ticks = [2, 10, 100, 1000, 10000, 100000]
