@@ -104,16 +104,17 @@ def format_number(value: float | None, digits: int = 0) -> str:
 
 
 MEASUREMENT_HEADER = ("| system | variant | workload | size | C | records/s | MB/s | p50 µs | p99 µs | p99.9 µs "
-                      "| max µs | client CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
+                      "| max µs | client CPU % | server CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def measurement_row(r: dict) -> str:
     if r.get("records_per_s") is None and r.get("mb_per_s") is None:
-        cells = ["not measured (see notes)"] + ["–"] * 6
+        cells = ["not measured (see notes)"] + ["–"] * 7
     else:
         cells = [format_number(r.get("records_per_s")), format_number(r.get("mb_per_s"), 1),
                  format_us(r.get("p50_us")), format_us(r.get("p99_us")), format_us(r.get("p999_us")),
-                 format_us(r.get("max_us")), format_number(r.get("client_cpu_percent"))]
+                 format_us(r.get("max_us")), format_number(r.get("client_cpu_percent")),
+                 format_number(r.get("server_cpu_percent"))]
     return "| " + " | ".join([r["system"], r["variant"], r["workload"], result_shape.format_bytes(r.get("value_bytes")),
                               str(r.get("concurrency") or "–")] + cells) + " |"
 

@@ -9,6 +9,7 @@ BENCH_RUNS_DIR="$BENCH_DIR/.runs"
 BENCH_BIN_DIR="$BENCH_RUNS_DIR/bin"
 BENCH_PIDS=()
 BENCH_WORK=""
+BENCH_SERVER_CPU_PERCENT=""
 
 # Options every measuring script takes; scripts read these variables after bench_parse_options.
 DURATION_S=5
@@ -131,22 +132,43 @@ bench_wait_tcp() {
   done
 }
 
-# bench_measure RAW_FILE LOADGEN_ARGS...: runs the load generator with the shared durations.
-# It runs in the background so that a TERM to the script stops everything at once (bash runs
-# traps only between foreground commands, but does interrupt `wait`).
+# Sum of user + system CPU clock ticks of the given processes (from /proc/PID/stat).
+bench_cpu_ticks() {
+  local total=0 pid stat fields
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    read -r -a fields <<<"${stat##*) }"   # fields from the 3rd on: utime is the 14th, stime the 15th
+    total=$((total + fields[11] + fields[12]))
+  done
+  echo "$total"
+}
+
+# bench_measure RAW_FILE LOADGEN_ARGS...: runs the load generator with the shared durations,
+# and sets BENCH_SERVER_CPU_PERCENT to the CPU the servers started so far used meanwhile
+# (summed over them: 100 = one core), which bench_wrap records.
+# The generator runs in the background so that a TERM to the script stops everything at once
+# (bash runs traps only between foreground commands, but does interrupt `wait`).
 bench_measure() {
   local raw="$1"; shift
+  local servers=("${BENCH_PIDS[@]}") ticks_before started_ns
+  ticks_before="$(bench_cpu_ticks "${servers[@]}")"
+  started_ns="$(date +%s%N)"
   "$BENCH_BIN_DIR/loadgen" --duration-s "$DURATION_S" --warmup-s "$WARMUP_S" --value-bytes "$VALUE_BYTES" "$@" >"$raw" &
   local pid=$! status=0
   BENCH_PIDS+=("$pid")
   wait "$pid" || status=$?
   unset 'BENCH_PIDS[-1]'
   [ $status -eq 0 ] || bench_die "the load generator failed (loadgen $*)"
+  local ticks=$(( $(bench_cpu_ticks "${servers[@]}") - ticks_before )) elapsed_ns=$(( $(date +%s%N) - started_ns ))
+  BENCH_SERVER_CPU_PERCENT="$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v ns="$elapsed_ns" \
+    'BEGIN { printf "%.0f", 100 * t / hz / (ns / 1e9) }')"
 }
 
 # bench_wrap RAW_FILE OUT_NAME results.py-wrap-options...: writes OUT_DIR/OUT_NAME.json.
 bench_wrap() {
   local raw="$1" name="$2"; shift 2
+  local server_cpu=()
+  if [ -n "$BENCH_SERVER_CPU_PERCENT" ]; then server_cpu=(--set "server_cpu_percent=$BENCH_SERVER_CPU_PERCENT"); fi
   python3 "$BENCH_DIR/lib/results.py" wrap --raw "$raw" --out "$OUT_DIR/$name.json" \
-    --set "load_average_1m=$(cut -d' ' -f1 /proc/loadavg)" "$@"
+    --set "load_average_1m=$(cut -d' ' -f1 /proc/loadavg)" "${server_cpu[@]+"${server_cpu[@]}"}" "$@"
 }

@@ -17,6 +17,8 @@ A result is one JSON object per measurement:
     p50_us, p99_us, p999_us, max_us   latency in microseconds (null when not measured)
     cdf_us             [[percentile, latency_us], ...] for plots (may be empty)
     client_cpu_percent CPU the load generator used, in % of one core (null when not measured)
+    server_cpu_percent CPU all the system's server processes used together while the load ran
+                       (warm-up included), in % of one core: 200 = both cores of this machine
     errors             failed requests inside the window
     window_s           measured seconds
     notes              what a reader must know to judge the figure
@@ -45,7 +47,7 @@ SCHEMA_VERSION = 1
 KINDS = ("limit", "peer", "tributary")
 REQUIRED_FIELDS = ("schema", "kind", "system", "variant", "workload", "notes")
 NUMBER_FIELDS = ("value_bytes", "concurrency", "records_per_s", "mb_per_s", "p50_us", "p99_us",
-                 "p999_us", "max_us", "client_cpu_percent", "errors", "window_s")
+                 "p999_us", "max_us", "client_cpu_percent", "server_cpu_percent", "errors", "window_s")
 # What the tools print that the shape does not keep.
 DROPPED_RAW_FIELDS = ("test", "protocol", "samples", "samples_dropped", "min_us", "mean_us", "first_error",
                       "records", "write_bytes", "total_bytes", "fsync_s", "write_only_mb_per_s")
@@ -120,7 +122,7 @@ def summary(result: dict) -> str:
         return None if value is None else f"{value:,.{digits}f} {unit}"
     parts = [number("records_per_s", "rec/s"), number("mb_per_s", "MB/s", 1),
              number("p50_us", "us p50", 1), number("p99_us", "us p99", 1), number("p999_us", "us p99.9", 1),
-             number("client_cpu_percent", "% client CPU")]
+             number("client_cpu_percent", "% client CPU"), number("server_cpu_percent", "% server CPU")]
     label = f"{result['system']} {result['variant']} {result['workload']}"
     if result.get("value_bytes"):
         label += f" {format_bytes(result['value_bytes'])}"
