@@ -84,6 +84,12 @@ def ratios(results: list[dict]) -> list[dict]:
         rows.append({"ratio": f"Tributary RF1 acks=1 rec/s ÷ Redis Streams XADD everysec (1 KiB, C={peer['concurrency']})",
                      "goal": "(reference)", "value": _ratio(mine and mine["records_per_s"], peer["records_per_s"]),
                      "from": f"redis-streams: {_rate(peer)}"})
+    memory = measured(results, kind="limit", system="memory", workload="copy")
+    if memory:
+        crc = next(iter(measured(results, kind="tributary", workload="crc32c")), None)
+        rows.append({"ratio": "Tributary CRC32C MB/s ÷ memory copy MB/s (one thread)", "goal": "(reference)",
+                     "value": _ratio(crc and crc["mb_per_s"], memory[0]["mb_per_s"]),
+                     "from": f"memory copy {memory[0]['mb_per_s']:,.0f} MB/s"})
     wide, narrow = tributary(results, 3, "all", partitions=1000), tributary(results, 3, "all", partitions=6)
     rows.append({"ratio": "Tributary 1,000-partition ÷ 6-partition throughput (RF3 acks=all)", "goal": "≥ 0.7",
                  "value": _ratio(wide and wide["records_per_s"], narrow and narrow["records_per_s"]),

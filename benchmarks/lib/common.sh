@@ -63,7 +63,7 @@ bench_build_tools() {
   bench_require_apt gcc gcc libc6-dev
   mkdir -p "$BENCH_BIN_DIR"
   local tool
-  for tool in loadgen disk net; do
+  for tool in loadgen disk net memory; do
     local source="$BENCH_DIR/tools/$tool.c" binary="$BENCH_BIN_DIR/$tool"
     if [ ! -x "$binary" ] || [ "$source" -nt "$binary" ] || [ "$BENCH_DIR/tools/stats.c" -nt "$binary" ] \
        || [ "$BENCH_DIR/tools/stats.h" -nt "$binary" ]; then

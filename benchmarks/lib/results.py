@@ -6,9 +6,9 @@ A result is one JSON object per measurement:
 
     schema             1
     kind               "limit" | "peer" | "tributary"
-    system             "disk", "loopback-tcp", "nats-jetstream", "etcd", "redis-streams", "tributary"
+    system             "disk", "loopback-tcp", "memory", "nats-jetstream", "etcd", "redis-streams", "tributary"
     variant            what distinguishes runs of one system ("R3 file, default sync", "appendfsync always")
-    workload           "seq-write", "append+fdatasync", "stream", "round-trip",
+    workload           "seq-write", "append+fdatasync", "stream", "round-trip", "copy",
                        "publish-with-ack", "put", "xadd", "produce", ...
     value_bytes        bytes per record (or per write / message); null when meaningless
     concurrency        requests in flight; null when meaningless
@@ -50,7 +50,7 @@ NUMBER_FIELDS = ("value_bytes", "concurrency", "records_per_s", "mb_per_s", "p50
                  "p999_us", "max_us", "client_cpu_percent", "server_cpu_percent", "errors", "window_s")
 # What the tools print that the shape does not keep.
 DROPPED_RAW_FIELDS = ("test", "protocol", "samples", "samples_dropped", "min_us", "mean_us", "first_error",
-                      "records", "write_bytes", "total_bytes", "fsync_s", "write_only_mb_per_s")
+                      "records", "write_bytes", "total_bytes", "fsync_s", "write_only_mb_per_s", "check")
 
 
 class ResultError(ValueError):

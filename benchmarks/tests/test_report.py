@@ -72,6 +72,14 @@ class RatioTests(unittest.TestCase):
         rows = report.ratios([tributary(35000, 1, partitions=1000), tributary(50000, 1, partitions=6)])
         self.assertEqual(ratio_value(rows, "Tributary 1,000-partition"), "0.70")
 
+    def test_crc32c_is_compared_with_the_memory_copy_bandwidth(self):
+        memory = results.wrap({"mb_per_s": 4000.0}, {"kind": "limit", "system": "memory", "variant": "one thread",
+                                                     "workload": "copy", "notes": ""})
+        crc = results.wrap({"mb_per_s": 1000.0}, {"kind": "tributary", "system": "tributary", "variant": "SSE4.2",
+                                                  "workload": "crc32c", "notes": ""})
+        self.assertEqual(ratio_value(report.ratios([memory]), "Tributary CRC32C"), report.NOT_MEASURED)
+        self.assertEqual(ratio_value(report.ratios([memory, crc]), "Tributary CRC32C"), "0.25")
+
 
 class MarkdownTests(unittest.TestCase):
     def test_the_report_lists_peers_and_a_tributary_placeholder(self):
