@@ -2,7 +2,7 @@
 #
 # Every script that starts servers calls bench_begin NAME first: it makes a work folder
 # under benchmarks/.runs/, and a trap that stops every process started with bench_start
-# (TERM, then KILL after 10 s) and removes the folder, on normal exit, error or Ctrl-C.
+# (BENCH_STOP_SIGNAL, TERM by default, then KILL after 10 s) and removes the folder, on normal exit, error or Ctrl-C.
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH_RUNS_DIR="$BENCH_DIR/.runs"
@@ -10,6 +10,8 @@ BENCH_BIN_DIR="$BENCH_RUNS_DIR/bin"
 BENCH_PIDS=()
 BENCH_WORK=""
 BENCH_SERVER_CPU_PERCENT=""
+# The signal that stops the servers; a driver whose servers need no orderly stop may choose KILL.
+BENCH_STOP_SIGNAL=TERM
 
 # Options every measuring script takes; scripts read these variables after bench_parse_options.
 DURATION_S=5
@@ -75,13 +77,16 @@ bench_build_tools() {
 
 bench_cleanup() {
   local pid
-  for pid in "${BENCH_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${BENCH_PIDS[@]}"; do
-    local waited=0
-    while kill -0 "$pid" 2>/dev/null && [ $waited -lt 100 ]; do sleep 0.1; waited=$((waited + 1)); done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  # stderr muted: bash would report each server it reaps as "Killed"/"Terminated".
+  {
+    for pid in "${BENCH_PIDS[@]}"; do kill "-$BENCH_STOP_SIGNAL" "$pid" || true; done
+    for pid in "${BENCH_PIDS[@]}"; do
+      local waited=0
+      while kill -0 "$pid" && [ $waited -lt 100 ]; do sleep 0.1; waited=$((waited + 1)); done
+      kill -KILL "$pid" || true
+      wait "$pid" || true
+    done
+  } 2>/dev/null
   BENCH_PIDS=()
   if [ -n "$BENCH_WORK" ] && [ -d "$BENCH_WORK" ]; then rm -rf "$BENCH_WORK"; fi
 }
