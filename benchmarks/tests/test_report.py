@@ -1,0 +1,97 @@
+"""Checks of the result shape and of the report's ratios and placeholders.
+
+Run: python3 -m unittest discover -s benchmarks/tests
+"""
+import json
+import pathlib
+import sys
+import tempfile
+import unittest
+
+BENCH_DIR = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(0, str(BENCH_DIR / "lib"))
+import report  # noqa: E402
+import results  # noqa: E402
+
+
+def peer(system, variant, concurrency, records_per_s, p99_us, workload="put"):
+    return results.wrap({"records_per_s": records_per_s, "mb_per_s": records_per_s * 1024 / 1e6, "p99_us": p99_us},
+                        {"kind": "peer", "system": system, "variant": variant, "workload": workload,
+                         "value_bytes": 1024, "concurrency": concurrency, "notes": ""})
+
+
+def tributary(records_per_s, p99_us, replication_factor=3, acks="all", concurrency=16, partitions=1):
+    return results.wrap({"records_per_s": records_per_s, "mb_per_s": records_per_s * 1024 / 1e6, "p99_us": p99_us},
+                        {"kind": "tributary", "system": "tributary", "variant": f"RF{replication_factor} acks={acks}",
+                         "workload": "produce", "value_bytes": 1024, "concurrency": concurrency, "notes": "",
+                         "replication_factor": replication_factor, "acks": acks, "partitions": partitions})
+
+
+def ratio_value(rows, starts_with):
+    return next(r["value"] for r in rows if r["ratio"].startswith(starts_with))
+
+
+class ResultShapeTests(unittest.TestCase):
+    def test_a_result_without_a_system_is_rejected_with_the_field_named(self):
+        with self.assertRaisesRegex(results.ResultError, "'system'"):
+            results.check({"schema": 1, "kind": "peer", "variant": "", "workload": "", "notes": ""})
+
+    def test_a_non_numeric_throughput_is_rejected(self):
+        with self.assertRaisesRegex(results.ResultError, "records_per_s"):
+            results.wrap({"records_per_s": "fast"}, {"kind": "peer", "system": "etcd", "variant": "3 members",
+                                                     "workload": "put", "notes": ""})
+
+    def test_load_reads_every_json_file_below_a_folder(self):
+        with tempfile.TemporaryDirectory() as folder:
+            (pathlib.Path(folder) / "sub").mkdir()
+            (pathlib.Path(folder) / "a.json").write_text(json.dumps(peer("etcd", "3 members", 1, 10, 5)))
+            (pathlib.Path(folder) / "sub" / "b.json").write_text(json.dumps([tributary(100, 5)]))
+            self.assertEqual(len(results.load([folder])), 2)
+
+
+class RatioTests(unittest.TestCase):
+    def test_ratios_without_tributary_say_not_measured_yet_and_show_the_peer_side(self):
+        rows = report.ratios([peer("etcd", "3 members", 16, 2000, 20000)])
+        etcd = [r for r in rows if "etcd" in r["ratio"]]
+        self.assertEqual({r["value"] for r in etcd}, {report.NOT_MEASURED})
+        self.assertIn("2,000 rec/s", etcd[0]["from"])
+
+    def test_tributary_is_compared_with_etcd_at_equal_concurrency(self):
+        rows = report.ratios([peer("etcd", "3 members", 16, 2000, 20000), tributary(30000, 10000, concurrency=16),
+                              tributary(99999, 1, concurrency=64)])
+        self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ etcd"), "15.00")
+        self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all p99 ÷ etcd"), "0.50")
+
+    def test_with_several_partition_counts_the_single_partition_run_is_compared_with_nats(self):
+        rows = report.ratios([peer("nats-jetstream", "R3 file, default sync", 16, 10000, 8000, "publish-with-ack"),
+                              tributary(20000, 4000, partitions=1), tributary(50000, 4000, partitions=6)])
+        self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ NATS"), "2.00")
+
+    def test_the_partition_scaling_ratio_divides_1000_by_6_partitions(self):
+        rows = report.ratios([tributary(35000, 1, partitions=1000), tributary(50000, 1, partitions=6)])
+        self.assertEqual(ratio_value(rows, "Tributary 1,000-partition"), "0.70")
+
+    def test_crc32c_is_compared_with_the_memory_copy_bandwidth(self):
+        memory = results.wrap({"mb_per_s": 4000.0}, {"kind": "limit", "system": "memory", "variant": "one thread",
+                                                     "workload": "copy", "notes": ""})
+        crc = results.wrap({"mb_per_s": 1000.0}, {"kind": "tributary", "system": "tributary", "variant": "SSE4.2",
+                                                  "workload": "crc32c", "notes": ""})
+        self.assertEqual(ratio_value(report.ratios([memory]), "Tributary CRC32C"), report.NOT_MEASURED)
+        self.assertEqual(ratio_value(report.ratios([memory, crc]), "Tributary CRC32C"), "0.25")
+
+
+class MarkdownTests(unittest.TestCase):
+    def test_the_report_lists_peers_and_a_tributary_placeholder(self):
+        text = report.markdown([peer("etcd", "3 members", 16, 2000, 20000)], "title")
+        self.assertIn("| etcd | 3 members | put | 1 KiB | 16 | 2,000 |", text)
+        self.assertIn("## Tributary\n\nnot measured yet", text)
+
+    def test_an_unmeasured_row_has_as_many_cells_as_the_header(self):
+        row = report.measurement_row(results.wrap({}, {"kind": "peer", "system": "s", "variant": "v",
+                                                       "workload": "w", "notes": ""}))
+        self.assertEqual(row.count("|"), report.MEASUREMENT_HEADER.splitlines()[0].count("|"))
+
+
+if __name__ == "__main__":
+    unittest.main()
