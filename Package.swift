@@ -37,6 +37,8 @@ let package = Package(
             name: "Node",
             dependencies: [
                 "Transport",
+                "Storage",
+                "Raft",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -55,7 +57,7 @@ let package = Package(
             name: "TransportTests",
             dependencies: ["Transport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "NodeTests", dependencies: ["Node"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Raft", "Storage"]),
         // chaos/: the history checker (pure: no cluster, no I/O beyond reading its inputs)
         // and the command that runs it on a history file and the replicas' final logs.
         .target(name: "ChaosCheck", path: "chaos/Sources/ChaosCheck"),

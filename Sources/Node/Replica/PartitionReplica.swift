@@ -1,0 +1,128 @@
+import Raft
+import Storage
+
+/// One replica of a partition: a Raft group whose log is the partition's segmented log.
+///
+/// It owns the Raft core, the partition log and `raft.state`, all used from one thread. The
+/// caller drives time and messages into it and carries out each `Ready` in three steps, so that
+/// the durable part can later move off the event loop without changing this type's contract:
+/// ``takeReady()`` (send `messages` at once), ``persist(_:)`` (writes and one sync: group commit of
+/// everything the cycle appended), ``complete(_:)`` (returns the messages that promise durable
+/// state, and lets the core go on).
+final class PartitionReplica {
+    /// The partition directory: segments, indexes, `raft.state`.
+    let directory: String
+    private(set) var core: RaftCore<PartitionRaftLog>
+    private let raftLog: PartitionRaftLog
+    /// What `raft.state` holds now.
+    private var writtenState: ReplicaState
+    /// A Ready handed out and not yet completed.
+    private var readyInFlight = false
+
+    /// The partition log, for reads by the broker (fetch) and for retention.
+    var log: PartitionLog { raftLog.log }
+
+    /// Opens (or creates) the replica in `directory`.
+    /// - Parameters:
+    ///   - membership: the group's initial membership, used only when the directory holds no state.
+    ///   - logOptions: storage options; `create` is implied.
+    /// - Throws: storage errors (including damage found on open), a corrupt `raft.state`, or a
+    ///   Raft state inconsistent with the log.
+    init(
+        directory: String, config: RaftConfig, membership: Membership, logOptions: PartitionLogOptions,
+        random: any RandomNumberGenerator
+    ) throws {
+        var options = logOptions
+        options.create = true
+        let log = try PartitionLog.open(directory: directory, options: options)
+        let stored = try ReplicaState.read(in: directory)
+        let state = stored ?? ReplicaState(hardState: HardState(), membership: membership)
+        var hardState = state.hardState
+        // The commit index on disk may lag (it is written lazily) but never leads the durable log.
+        hardState.commit = min(hardState.commit, LogIndex(offset: log.nextOffset).previous)
+        self.directory = directory
+        self.raftLog = PartitionRaftLog(log: log)
+        self.writtenState = state
+        self.core = try RaftCore(
+            config: config, log: raftLog, hardState: hardState, membership: state.membership,
+            applied: max(hardState.commit, LogIndex(offset: log.logStartOffset).previous), random: random)
+        if stored == nil { try state.write(in: directory) }
+    }
+
+    // MARK: - Driving
+
+    /// Advances the replica's clock by one tick.
+    func tick() throws {
+        core.tick()
+        try checkReads()
+    }
+
+    /// Hands the replica a message from a peer.
+    func step(_ message: Message) throws {
+        core.step(message)
+        try checkReads()
+    }
+
+    /// Proposes a record batch (leader only); its offsets are assigned when it is appended.
+    /// - Returns: the Raft index range the batch will occupy.
+    func propose(_ batch: RecordBatch) throws -> ClosedRange<LogIndex> {
+        let count = UInt64(batch.header.lastOffsetDelta) + 1
+        let first = try core.propose(batch.bytes, indexCount: count)
+        return first...first.advanced(by: count - 1)
+    }
+
+    // MARK: - Ready, in three steps
+
+    /// The next cycle's work, or nil when there is none. Send its `messages` at once.
+    /// - Throws: a read of the log failed while the core gathered the cycle's entries.
+    func takeReady() throws -> Ready? {
+        precondition(!readyInFlight, "takeReady() while a Ready is in flight")
+        guard core.hasReady else { return nil }
+        readyInFlight = true
+        let ready = core.ready()
+        try checkReads()
+        return ready
+    }
+
+    /// Makes `ready`'s log changes and state durable: installs a log start, replaces the suffix
+    /// with its entries, syncs the log once, then rewrites `raft.state` if term, vote or
+    /// membership changed.
+    func persist(_ ready: Ready) throws {
+        precondition(readyInFlight, "persist() without takeReady()")
+        if let start = ready.logStart { try install(start) }
+        if let first = ready.entries.first {
+            if first.index <= raftLog.lastIndex { try log.truncate(after: first.index.offset.advanced(by: -1)) }
+            for entry in ready.entries {
+                try log.appendReplicated(EntryBatchCoding.batch(for: entry, batchBytesMax: log.limits.batchBytesMax))
+            }
+        }
+        if ready.logStart != nil || !ready.entries.isEmpty { try log.sync() }
+        let state = ReplicaState(
+            hardState: ready.hardState ?? writtenState.hardState, membership: ready.membership ?? writtenState.membership)
+        if state.hardState.term != writtenState.hardState.term || state.hardState.vote != writtenState.hardState.vote
+            || state.membership != writtenState.membership
+        {
+            try state.write(in: directory)
+            writtenState = state
+        }
+    }
+
+    /// Finishes the cycle once ``persist(_:)`` is done.
+    /// - Returns: the messages that may be sent only now (vote grants, append acknowledgements).
+    func complete(_ ready: Ready) -> [Message] {
+        precondition(readyInFlight, "complete() without takeReady()")
+        readyInFlight = false
+        core.advance()
+        return ready.messagesAfterPersist
+    }
+
+    /// Empties the log and starts it at `start` (the leader removed what this replica lacked).
+    private func install(_ start: LogStart) throws {
+        if log.nextOffset > log.logStartOffset { try log.truncate(after: log.logStartOffset.advanced(by: -1)) }
+        try log.advanceStart(to: start.index.offset, epochBeforeStart: start.termBefore.epoch)
+    }
+
+    private func checkReads() throws {
+        if let failure = raftLog.readFailure { throw failure }
+    }
+}
