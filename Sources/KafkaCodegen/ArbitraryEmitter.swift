@@ -13,7 +13,8 @@ struct ArbitraryEmitter {
         for spec in try StructSpec.all(in: message) {
             let qualified = spec.name == message.name ? spec.name : "\(message.name).\(spec.name)"
             out.add("")
-            out.add("extension \(qualified)\(spec.name == message.name ? ": ArbitraryMessage" : "") {")
+            let conformance = message.kind == "data" ? "ArbitraryData" : "ArbitraryMessage"
+            out.add("extension \(qualified)\(spec.name == message.name ? ": \(conformance)" : "") {")
             out.indent()
             out.add("static func arbitrary(version: Int16, using random: inout TestRandom) -> \(qualified) {")
             out.indent()

@@ -2,25 +2,33 @@
 /// and `encode(into:version:)`.
 struct CodecEmitter {
     let message: MessageSpec
-    let cap: ApiCap
+    /// The API the message belongs to; nil for data payloads.
+    let api: ApiCap?
     /// The versions generated code handles: the cap, within the definition's valid versions.
     let implemented: ClosedRange<Int>
 
-    init(message: MessageSpec, cap: ApiCap) throws {
-        guard let low = message.validVersions.low, cap.versions.lowerBound >= low,
-              cap.versions.upperBound <= (message.validVersions.high ?? Int.max) else {
-            throw CodegenError("\(message.name): cap \(cap.versions) outside valid versions")
+    init(message: MessageSpec, api: ApiCap?, implemented: ClosedRange<Int>) throws {
+        guard let low = message.validVersions.low, implemented.lowerBound >= low,
+              implemented.upperBound <= (message.validVersions.high ?? Int.max) else {
+            throw CodegenError("\(message.name): cap \(implemented) outside valid versions")
         }
-        guard message.apiKey == cap.apiKey else {
-            throw CodegenError("\(message.name): api key \(message.apiKey), cap says \(cap.apiKey)")
+        guard message.apiKey == api?.apiKey, (api == nil) == (message.kind == "data") else {
+            throw CodegenError("\(message.name): api key \(String(describing: message.apiKey)) does not match its cap")
         }
         self.message = message
-        self.cap = cap
-        self.implemented = cap.versions
+        self.api = api
+        self.implemented = implemented
     }
 
     private var isRequest: Bool { message.kind == "request" }
+
+    /// The expression for the implemented versions inside the message's own methods.
+    private var supportedVersionsExpression: String { api == nil ? "Self.supportedVersions" : "Self.apiKey.supportedVersions" }
     private var flexibleCondition: String { message.flexibleVersions.condition(within: implemented) }
+    /// Whether any implemented version is flexible (data payloads never are).
+    private var hasFlexibleVersions: Bool { flexibleCondition != "false" }
+    /// The `compact:` argument: the local `flexible`, or `false` when no version is flexible.
+    private var compactArgument: String { hasFlexibleVersions ? "flexible" : "false" }
 
     func source() throws -> String {
         var out = Lines()
@@ -43,25 +51,29 @@ struct CodecEmitter {
     }
 
     private func emitStruct(_ spec: StructSpec, isMessage: Bool, into out: inout Lines) throws {
-        let apiName = cap.api
         out.add("/// \(spec.doc)")
-        if isMessage {
+        if isMessage, let api {
             out.add("///")
-            out.add("/// Implemented versions: \(implemented.lowerBound)-\(implemented.upperBound) (`ApiKey.\(SwiftNames.caseName(apiName)).supportedVersions`).")
+            out.add("/// Implemented versions: \(implemented.lowerBound)-\(implemented.upperBound) (`ApiKey.\(SwiftNames.caseName(api.api)).supportedVersions`).")
             let conformance = isRequest ? "KafkaRequestMessage" : "KafkaResponseMessage"
             out.add("public struct \(spec.name): \(conformance) {")
-        } else {
-            out.add("public struct \(spec.name): Hashable, Sendable {")
-        }
-        out.indent()
-        if isMessage {
+            out.indent()
             if isRequest {
                 out.add("/// The body that answers this request.")
-                out.add("public typealias Response = \(apiName)Response")
+                out.add("public typealias Response = \(api.api)Response")
             }
             out.add("/// The API this body belongs to.")
-            out.add("public static let apiKey = ApiKey.\(SwiftNames.caseName(apiName))")
+            out.add("public static let apiKey = ApiKey.\(SwiftNames.caseName(api.api))")
             out.add("")
+        } else if isMessage {
+            out.add("public struct \(spec.name): KafkaDataMessage {")
+            out.indent()
+            out.add("/// The versions implemented.")
+            out.add("public static let supportedVersions: ClosedRange<Int16> = \(implemented.lowerBound)...\(implemented.upperBound)")
+            out.add("")
+        } else {
+            out.add("public struct \(spec.name): Hashable, Sendable {")
+            out.indent()
         }
         for field in spec.fields {
             out.add(SwiftNames.doc(field.about, fallback: field.name))
@@ -113,19 +125,34 @@ struct CodecEmitter {
         out.add("public init(from reader: inout ByteReader, version: Int16) throws(KafkaDecodingError) {")
         out.indent()
         if isMessage {
-            out.add("precondition(Self.apiKey.supportedVersions.contains(version), \"\(message.name) v\\(version) is not implemented\")")
+            out.add("precondition(\(supportedVersionsExpression).contains(version), \"\(message.name) v\\(version) is not implemented\")")
         }
-        out.add("let flexible = \(flexibleCondition)")
+        if hasFlexibleVersions { out.add("let flexible = \(flexibleCondition)") }
         for field in spec.fields {
             out.add("var \(try SwiftNames.property(field.name)): \(SwiftNames.propertyType(field)) = \(try SwiftNames.defaultValue(field))")
         }
         for field in spec.fields where !field.isTagged {
             let condition = field.versions.condition(within: implemented)
             if condition == "false" { continue }
-            let body = try decodeStatements(field, compact: "flexible")
+            let body = try decodeStatements(field, compact: compactArgument)
             out.addConditional(condition, body)
         }
+        try emitTaggedDecoding(spec, into: &out)
+        let arguments = try spec.fields.map { field in
+            let name = try SwiftNames.property(field.name)
+            return "\(name): \(name)"
+        }
+        out.add("self.init(\(arguments.joined(separator: ", ")))")
+        out.dedent()
+        out.add("}")
+    }
+
+    private func emitTaggedDecoding(_ spec: StructSpec, into out: inout Lines) throws {
         let tagged = spec.fields.filter(\.isTagged).sorted { ($0.tag ?? 0) < ($1.tag ?? 0) }
+        guard hasFlexibleVersions else {
+            if !tagged.isEmpty { throw CodegenError("\(message.name): tagged fields without flexible versions") }
+            return
+        }
         out.add("if flexible {")
         out.indent()
         if tagged.isEmpty {
@@ -148,13 +175,6 @@ struct CodecEmitter {
             out.dedent()
             out.add("}")
         }
-        out.dedent()
-        out.add("}")
-        let arguments = try spec.fields.map { field in
-            let name = try SwiftNames.property(field.name)
-            return "\(name): \(name)"
-        }
-        out.add("self.init(\(arguments.joined(separator: ", ")))")
         out.dedent()
         out.add("}")
     }
@@ -209,14 +229,20 @@ struct CodecEmitter {
         out.add("public func encode(into writer: inout ByteWriter, version: Int16) {")
         out.indent()
         if isMessage {
-            out.add("precondition(Self.apiKey.supportedVersions.contains(version), \"\(message.name) v\\(version) is not implemented\")")
+            out.add("precondition(\(supportedVersionsExpression).contains(version), \"\(message.name) v\\(version) is not implemented\")")
         }
-        out.add("let flexible = \(flexibleCondition)")
+        if hasFlexibleVersions { out.add("let flexible = \(flexibleCondition)") }
         for field in spec.fields where !field.isTagged {
             let condition = field.versions.condition(within: implemented)
             if condition == "false" { continue }
-            out.addConditional(condition, try encodeStatements(field, value: "self.\(try SwiftNames.property(field.name))", compact: "flexible"))
+            out.addConditional(condition, try encodeStatements(field, value: "self.\(try SwiftNames.property(field.name))", compact: compactArgument))
         }
+        if hasFlexibleVersions { try emitTaggedEncoding(spec, into: &out) }
+        out.dedent()
+        out.add("}")
+    }
+
+    private func emitTaggedEncoding(_ spec: StructSpec, into out: inout Lines) throws {
         let tagged = spec.fields.filter(\.isTagged).sorted { ($0.tag ?? 0) < ($1.tag ?? 0) }
         out.add("if flexible {")
         out.indent()
@@ -247,8 +273,6 @@ struct CodecEmitter {
                 out.add("}")
             }
         }
-        out.dedent()
-        out.add("}")
         out.dedent()
         out.add("}")
     }

@@ -19,7 +19,7 @@ public enum Codegen {
                 let fileName = "\(cap.api)\(kind).json"
                 let text = try String(contentsOf: messagesDirectory.appendingPathComponent(fileName), encoding: .utf8)
                 let message = try MessageSpec(fileName: fileName, text: text)
-                let codec = try CodecEmitter(message: message, cap: cap)
+                let codec = try CodecEmitter(message: message, api: cap, implemented: cap.versions)
                 files["\(sourceDirectory)/\(message.name).swift"] = try codec.source()
                 let arbitrary = ArbitraryEmitter(message: message, implemented: cap.versions)
                 files["\(testDirectory)/\(message.name)+Arbitrary.swift"] = try arbitrary.source()
@@ -27,6 +27,17 @@ public enum Codegen {
             }
             apis.append((cap, pair[0]))
             registry.add("(.\(SwiftNames.caseName(cap.api)), \(pair[0].name).self, \(pair[1].name).self),")
+        }
+        var dataRegistry = Lines()
+        for cap in VersionCaps.data {
+            let fileName = "\(cap.name).json"
+            let text = try String(contentsOf: messagesDirectory.appendingPathComponent(fileName), encoding: .utf8)
+            let message = try MessageSpec(fileName: fileName, text: text)
+            files["\(sourceDirectory)/\(message.name).swift"] =
+                try CodecEmitter(message: message, api: nil, implemented: cap.versions).source()
+            files["\(testDirectory)/\(message.name)+Arbitrary.swift"] =
+                try ArbitraryEmitter(message: message, implemented: cap.versions).source()
+            dataRegistry.add("\(message.name).self,")
         }
         files["\(sourceDirectory)/ApiKey.swift"] = try ApiKeyEmitter(apis: apis).source()
         var table = Lines()
@@ -38,6 +49,13 @@ public enum Codegen {
         table.add("let allMessageTypes: [(apiKey: ApiKey, request: any ArbitraryMessage.Type, response: any ArbitraryMessage.Type)] = [")
         table.indent()
         table.add(registry.text.split(separator: "\n").map(String.init))
+        table.dedent()
+        table.add("]")
+        table.add("")
+        table.add("/// Every generated data payload type (carried as bytes inside messages).")
+        table.add("let allDataTypes: [any ArbitraryData.Type] = [")
+        table.indent()
+        table.add(dataRegistry.text.split(separator: "\n").map(String.init))
         table.dedent()
         table.add("]")
         files["\(testDirectory)/AllMessageTypes.swift"] = table.text

@@ -89,8 +89,10 @@ struct FieldSpec {
 /// A request or response definition: one JSON file.
 struct MessageSpec {
     let name: String
+    /// "request", "response" or "data" (a versioned payload inside another message's bytes).
     let kind: String
-    let apiKey: Int
+    /// The api key; nil for data.
+    let apiKey: Int?
     let validVersions: VersionSpan
     let flexibleVersions: VersionSpan
     let fields: [FieldSpec]
@@ -103,17 +105,17 @@ struct MessageSpec {
             .joined(separator: "\n")
         guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
               let name = object["name"] as? String, let kind = object["type"] as? String,
-              let apiKey = object["apiKey"] as? Int, let valid = object["validVersions"] as? String,
+              kind == "data" || object["apiKey"] is Int, let valid = object["validVersions"] as? String,
               let flexible = object["flexibleVersions"] as? String,
               let fields = object["fields"] as? [[String: Any]] else {
-            throw CodegenError("\(fileName) is not a request or response definition")
+            throw CodegenError("\(fileName) is not a request, response or data definition")
         }
         if object["commonStructs"] != nil {
             throw CodegenError("\(fileName) uses commonStructs; not supported yet")
         }
         self.name = name
         self.kind = kind
-        self.apiKey = apiKey
+        self.apiKey = object["apiKey"] as? Int
         self.validVersions = try VersionSpan(parsing: valid)
         self.flexibleVersions = try VersionSpan(parsing: flexible)
         self.fields = try fields.map(FieldSpec.init(json:))

@@ -7,8 +7,8 @@ struct StructSpec {
 
     /// The message's own struct, then every inline struct in definition order (depth first).
     static func all(in message: MessageSpec) throws -> [StructSpec] {
-        var found = [StructSpec(name: message.name, fields: message.fields,
-                                doc: "The \(message.name) body (api key \(message.apiKey)).")]
+        let what = message.apiKey.map { "body (api key \($0))" } ?? "payload, carried as bytes inside other messages"
+        var found = [StructSpec(name: message.name, fields: message.fields, doc: "The \(message.name) \(what).")]
         var names: Set<String> = [message.name]
         func collect(_ fields: [FieldSpec]) throws {
             for field in fields {

@@ -15,7 +15,22 @@ struct ApiCap {
     let reason: String
 }
 
+/// A versioned payload that travels as bytes inside API messages (no api key of its own).
+struct DataCap {
+    /// The definition's name, e.g. "ConsumerProtocolSubscription".
+    let name: String
+    let versions: ClosedRange<Int>
+    let reason: String
+}
+
 enum VersionCaps {
+    /// The consumer protocol's payloads: clients put them in JoinGroup metadata and SyncGroup
+    /// assignments; the broker passes them through, the Swift client writes and reads them.
+    static let data: [DataCap] = [
+        DataCap(name: "ConsumerProtocolSubscription", versions: 0...3, reason: "all versions"),
+        DataCap(name: "ConsumerProtocolAssignment", versions: 0...3, reason: "all versions"),
+    ]
+
     static let all: [ApiCap] = [
         ApiCap(api: "Produce", apiKey: 0, versions: 0...11,
                reason: "librdkafka max 10, kafka-python max 13; v0-v2 kept for librdkafka's compressed produce (KAFKA-18659)"),

@@ -151,8 +151,13 @@ public struct ByteReader: Sendable {
     // MARK: Strings and bytes
 
     /// Reads a nullable string (int16 length, or compact: unsigned varint length + 1).
+    /// Compact strings are held to the classic int16 bound too, as Kafka does: a string read
+    /// from one version can then always be written in any other.
     public mutating func readNullableString(compact: Bool) throws(KafkaDecodingError) -> String? {
         guard let length = try readLength(compact: compact, wide: false, "string") else { return nil }
+        guard length <= Int(Int16.max) else {
+            throw KafkaDecodingError("string length \(length) exceeds \(Int16.max)")
+        }
         let range = try take(length, for: "string")
         guard let string = String(validating: bytes[range], as: UTF8.self) else {
             throw KafkaDecodingError("string of \(length) bytes is not valid UTF-8")

@@ -87,6 +87,11 @@ import Testing
         #expect(throws: KafkaDecodingError.self) { try long.readString(compact: false) }
         var negative = ByteReader([0xFF, 0xFE])
         #expect(throws: KafkaDecodingError.self) { try negative.readNullableString(compact: false) }
+        // A compact string of 32768 bytes: longer than any classic string can be.
+        var tooLong = ByteReader([0x81, 0x80, 0x02] + [UInt8](repeating: 0x61, count: 32768))
+        #expect(throws: KafkaDecodingError.self) { try tooLong.readString(compact: true) }
+        var longest = ByteReader([0x80, 0x80, 0x02] + [UInt8](repeating: 0x61, count: 32767))
+        #expect(try longest.readString(compact: true).utf8.count == 32767)
         var invalidUTF8 = ByteReader([0, 2, 0xC3, 0x28])
         #expect(throws: KafkaDecodingError.self) { try invalidUTF8.readString(compact: false) }
     }

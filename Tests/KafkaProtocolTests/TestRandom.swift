@@ -42,8 +42,14 @@ struct TestRandom: RandomNumberGenerator {
     }
 }
 
-/// A generated message type that can make random instances of itself for a version.
-protocol ArbitraryMessage: KafkaMessage {
+/// A generated type that can make random instances of itself for a version.
+protocol ArbitraryValue: KafkaVersionedCodable {
     /// A random value holding exactly the fields `version` carries.
     static func arbitrary(version: Int16, using random: inout TestRandom) -> Self
 }
+
+/// A generated request or response type that can make random instances of itself.
+protocol ArbitraryMessage: ArbitraryValue, KafkaMessage {}
+
+/// A generated data payload type that can make random instances of itself.
+protocol ArbitraryData: ArbitraryValue, KafkaDataMessage {}

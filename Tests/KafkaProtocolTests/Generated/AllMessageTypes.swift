@@ -28,3 +28,9 @@ let allMessageTypes: [(apiKey: ApiKey, request: any ArbitraryMessage.Type, respo
     (.createPartitions, CreatePartitionsRequest.self, CreatePartitionsResponse.self),
     (.incrementalAlterConfigs, IncrementalAlterConfigsRequest.self, IncrementalAlterConfigsResponse.self),
 ]
+
+/// Every generated data payload type (carried as bytes inside messages).
+let allDataTypes: [any ArbitraryData.Type] = [
+    ConsumerProtocolSubscription.self,
+    ConsumerProtocolAssignment.self,
+]
