@@ -236,7 +236,7 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
         if count > 0 {
             inbound.commit(count)
             consumeInbound?()
-            inbound.releaseExcessCapacity(keeping: loop.limits.readChunkBytes)
+            inbound.releaseExcessCapacity(keeping: loop.limits.idleBufferBytesMax)
         } else if count == Int(UV_EOF.rawValue) {
             if inbound.isEmpty {
                 close(error: nil)
@@ -324,7 +324,7 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
     fileprivate func didWrite(status: Int32) {
         isWriteInFlight = false
         writing.removeAll()
-        writing.releaseExcessCapacity(keeping: loop.limits.readChunkBytes)
+        writing.releaseExcessCapacity(keeping: loop.limits.idleBufferBytesMax)
         guard state == .open else { return }  // cancelled by close
         if status < 0 { return fail(.libuv("write", status)) }
         if isBackpressured && queuedByteCount <= loop.limits.sendQueueBytesHighWater {

@@ -14,6 +14,10 @@ public struct TransportLimits: Sendable, Equatable {
     public var frameBytesMax: Int
     /// How many bytes one read from a socket may bring in at most.
     public var readChunkBytes: Int
+    /// Memory a connection's read or write buffer keeps once it is empty; more is given back,
+    /// so one large frame does not pin its size (too small a value makes busy connections
+    /// reallocate on every burst).
+    public var idleBufferBytesMax: Int
     /// Bytes queued for sending on one connection (written or not yet written to the socket);
     /// a send that would go beyond it is rejected.
     public var sendQueueBytesMax: Int
@@ -39,6 +43,7 @@ public struct TransportLimits: Sendable, Equatable {
         offloadCountMax: 4_096,
         frameBytesMax: 16 << 20,
         readChunkBytes: 64 << 10,
+        idleBufferBytesMax: 1 << 20,
         sendQueueBytesMax: 64 << 20,
         sendQueueBytesHighWater: 32 << 20,
         httpHeaderBytesMax: 16 << 10,
@@ -55,6 +60,7 @@ public struct TransportLimits: Sendable, Equatable {
         offloadCountMax: 4,
         frameBytesMax: 4 << 10,
         readChunkBytes: 512,
+        idleBufferBytesMax: 1 << 10,
         sendQueueBytesMax: 16 << 10,
         sendQueueBytesHighWater: 8 << 10,
         httpHeaderBytesMax: 1 << 10,
@@ -82,6 +88,7 @@ public struct TransportLimits: Sendable, Equatable {
         try require(frameBytesMax > 0 && frameBytesMax <= Int(Int32.max) - 64,
                     "0 < frameBytesMax < 2^31 - 64 (Kafka's size prefix is an int32)")
         try require(readChunkBytes > 0, "readChunkBytes > 0")
+        try require(idleBufferBytesMax >= readChunkBytes, "idleBufferBytesMax >= readChunkBytes")
         try require(sendQueueBytesMax >= frameBytesMax + PeerFrameHeader.byteCount,
                     "sendQueueBytesMax >= frameBytesMax + frame header (one largest frame fits)")
         try require(sendQueueBytesHighWater > 0 && sendQueueBytesHighWater <= sendQueueBytesMax,

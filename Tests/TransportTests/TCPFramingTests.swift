@@ -192,6 +192,33 @@ final class PeerEchoServer: Sendable {
         #expect(client.read(count: queuedCount * frameBytes).count == queuedCount * frameBytes)
     }
 
+    @Test func aPausedConnectionDeliversNoFramesUntilResumedThenDeliversTheBufferedOnes() throws {
+        let loop = try EventLoop.forTest("pause")
+        defer { loop.shutdown() }
+        let delivered = Shared<[PeerFrame]>([]), arrived = Signal()
+        let accepted = Shared<TCPConnection?>(nil)
+        let port = try loop.sync {
+            try TCPListener(on: loop, at: loopback) { connection in
+                accepted.withValue { $0 = connection }
+                connection.startReading(with: PeerFrameDecoder(frameBytesMax: 64)) { frame in
+                    if delivered.withValue({ $0.append(frame); return $0.count }) == 1 { connection.pauseReading() }
+                    arrived.fire()
+                }
+            }.localAddress.port
+        }
+        let frames = (1...3).map { PeerFrame(kind: 0, body: [UInt8($0)]) }
+        let client = try RawClient(port: port)
+        client.send(frames.flatMap { $0.encoded() })
+        #expect(arrived.wait())
+        let whilePaused = try loop.sync { () -> (count: Int, paused: Bool) in
+            (delivered.snapshot.count, accepted.snapshot!.isReadingPaused)
+        }
+        #expect(whilePaused.count == 1 && whilePaused.paused)
+        try loop.sync { accepted.snapshot!.resumeReading() }
+        #expect(arrived.wait() && arrived.wait())
+        #expect(delivered.snapshot == frames)
+    }
+
     @Test func shutdownClosesOpenConnectionsAndTheirPeersSeeTheEnd() throws {
         let server = try PeerEchoServer()
         let client = try RawClient(port: server.port)
