@@ -41,7 +41,8 @@ public final class EventLoop: @unchecked Sendable {
     private var resources: [ObjectIdentifier: any LoopResource] = [:]
     private var endOfTurnTasks: [any EndOfTurnTask] = []
     private(set) var isStopping = false
-    var offloadInFlightCount = 0
+    /// Offloaded jobs not yet completed (for metrics). Loop thread only.
+    public internal(set) var offloadInFlightCount = 0
 
     /// Jobs waiting to run and whether shutdown was asked for. Guarded by `inbox`.
     private struct Inbox {
@@ -130,6 +131,9 @@ public final class EventLoop: @unchecked Sendable {
         case let kind?: throw TransportError(kind, "loop \(name): cross-thread queue holds \(bound) jobs")
         }
     }
+
+    /// Jobs accepted from other threads and not yet started (for metrics). Any thread.
+    public var pendingJobCount: Int { inbox.withLock { $0.jobs.count } }
 
     /// Runs `body` on the loop's thread and returns its result to the awaiting task.
     /// - Throws: what `body` throws, or what ``execute(_:)`` throws when the job is not accepted.

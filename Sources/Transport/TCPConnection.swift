@@ -274,13 +274,13 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
 
     /// Queues a peer frame.
     public func send(_ frame: PeerFrame) -> SendOutcome {
-        precondition(frame.body.count <= loop.limits.frameBytesMax, "peer frame body of \(frame.body.count) bytes exceeds frameBytesMax")
+        guard frame.body.count <= loop.limits.frameBytesMax else { return .rejectedFrameTooLarge }
         return send(byteCount: frame.encodedByteCount) { frame.encode(into: $0) }
     }
 
     /// Queues a Kafka frame: the int32 size of `body`, then `body`.
     public func sendKafkaFrame(_ body: [UInt8]) -> SendOutcome {
-        precondition(body.count <= loop.limits.frameBytesMax, "Kafka frame of \(body.count) bytes exceeds frameBytesMax")
+        guard body.count <= loop.limits.frameBytesMax else { return .rejectedFrameTooLarge }
         return send(byteCount: KafkaFrameDecoder.sizePrefixByteCount + body.count) { buffer in
             buffer.appendBigEndian(UInt32(body.count))
             body.withUnsafeBytes { buffer.append($0) }

@@ -231,6 +231,40 @@ final class PeerEchoServer: Sendable {
         #expect(client.readToEnd().isEmpty)
     }
 
+    @Test func aConnectThatGetsNoAnswerTimesOut() throws {
+        var limits = TransportLimits.testMin
+        limits.connectTimeout = .milliseconds(100)
+        let loop = try EventLoop.forTest("timeout", limits: limits)
+        defer { loop.shutdown() }
+        let listener = try UnacceptingListener()
+        let filler = try RawClient(port: listener.port)  // fills the accept queue of length 1
+        let failure = Shared<TransportError?>(nil), done = Signal()
+        let port = listener.port
+        try loop.sync {
+            _ = TCPConnection.connect(on: loop, to: loopback.withPort(port)) { error in
+                failure.withValue { $0 = error }
+                done.fire()
+            }
+        }
+        #expect(done.wait())
+        #expect(failure.snapshot?.kind == .timedOut)
+        withExtendedLifetime((listener, filler)) {}
+    }
+
+    @Test func aFrameLargerThanTheLimitIsRejectedBeforeItIsQueued() throws {
+        let server = try PeerEchoServer()
+        defer { server.shutdown() }
+        let loop = server.loop
+        let outcomes = try loop.sync { () -> [SendOutcome] in
+            let connection = TCPConnection.connect(on: loop, to: loopback.withPort(server.port)) { _ in }
+            defer { connection.close() }
+            let tooLarge = Array(repeating: UInt8(1), count: loop.limits.frameBytesMax + 1)
+            return [connection.send(PeerFrame(kind: 0, body: tooLarge)), connection.sendKafkaFrame(tooLarge),
+                    connection.send(PeerFrame(kind: 0, body: Array(tooLarge.dropLast())))]
+        }
+        #expect(outcomes == [.rejectedFrameTooLarge, .rejectedFrameTooLarge, .queued])
+    }
+
     @Test func connectingToAPortNobodyListensOnReportsTheFailure() throws {
         let loop = try EventLoop.forTest("refused")
         defer { loop.shutdown() }

@@ -105,3 +105,28 @@ final class RawClient {
         return all
     }
 }
+
+/// A POSIX listening socket that never accepts: once its accept queue is full, the kernel drops
+/// further SYNs, so a connect to it hangs until the connector gives up.
+final class UnacceptingListener {
+    private let fd: Int32
+    let port: UInt16
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && listen(fd, 0) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        try #require(bound, "could not set up the unaccepting listener: errno \(errno)")
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    deinit { Glibc.close(fd) }
+}
