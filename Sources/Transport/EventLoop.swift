@@ -22,7 +22,7 @@ public final class EventLoop: @unchecked Sendable {
     /// A job from another thread.
     public typealias Job = @Sendable () -> Void
 
-    /// A short name for logs and the thread, for example `"peer-0"`.
+    /// A short name for logs, for example `"peer-0"`.
     public let name: String
     /// The bounds this loop and everything on it enforce.
     public let limits: TransportLimits

@@ -1,25 +1,5 @@
 import Logging
 
-/// Identifies a peer node to the transport.
-public struct PeerID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    /// The node's number.
-    public let rawValue: UInt32
-    /// Wraps a node number.
-    public init(_ rawValue: UInt32) { self.rawValue = rawValue }
-    public static func < (a: PeerID, b: PeerID) -> Bool { a.rawValue < b.rawValue }
-    public var description: String { "node-\(rawValue)" }
-}
-
-/// Where one peer link stands, as reported for `/v1/status`.
-public enum PeerLinkState: Sendable, Equatable {
-    /// A connection attempt is in flight; `attempt` counts from 1 since the last success.
-    case connecting(attempt: Int)
-    /// Connected: frames can be sent.
-    case connected
-    /// Waiting `delay` before the next attempt, after `failures` consecutive failures.
-    case backoff(failures: Int, delay: Duration)
-}
-
 /// Keeps one outbound connection to each peer node, reconnecting with ``ReconnectBackoff``.
 ///
 /// Frames sent to a peer go out in order on its current connection; frames the peer sends back
