@@ -1,3 +1,4 @@
+import Logging
 import Testing
 @testable import Transport
 
@@ -7,9 +8,10 @@ final class PeerEchoServer: Sendable {
     let port: UInt16
     let closes = Shared<[TransportError?]>([])
     let closed = Signal()
+    let logLines = Shared<[(level: Logger.Level, message: String)]>([])
 
     init(limits: TransportLimits = .testMin) throws {
-        loop = try EventLoop.forTest("echo-server", limits: limits)
+        loop = try EventLoop.forTest("echo-server", limits: limits, logger: CapturingLogHandler.logger(into: logLines))
         let closes = self.closes, closed = self.closed, loop = self.loop
         port = try loop.sync {
             try TCPListener(on: loop, at: loopback) { connection in
@@ -132,6 +134,8 @@ final class PeerEchoServer: Sendable {
         if input == .truncated { bad.finishSending() }
         #expect(server.closed.wait(), "the server did not close the connection that sent \(input)")
         #expect(server.closes.snapshot.map { $0?.kind } == [input.expectedKind])
+        let warnings = server.logLines.snapshot.filter { $0.level == .warning }.map(\.message)
+        #expect(warnings.count == 1 && warnings[0].hasPrefix("closing connection: "), "log: \(warnings)")
         #expect(bad.readToEnd().isEmpty)
 
         good.send(probe)
