@@ -7,7 +7,8 @@ import Logging
 /// answered in order on each connection; keep-alive follows the request (`Connection` header and
 /// version). A malformed request gets 400, a body 413, an over-long head 431, a method other than
 /// GET 405, each followed by closing the connection; an unknown path gets 404. At most
-/// ``TransportLimits/httpConnectionCountMax`` connections are open at once.
+/// ``TransportLimits/httpConnectionCountMax`` connections are open at once, and one that
+/// completes no request for ``TransportLimits/httpIdleTimeout`` is closed.
 ///
 /// Use it on its loop's thread only. It stays alive while listening, until ``close()`` or the
 /// loop's shutdown.
@@ -55,8 +56,19 @@ public final class HTTPServer: @unchecked Sendable {
         }
         let key = ObjectIdentifier(connection)
         connections[key] = connection
-        connection.onClose = { [weak self] _ in self?.connections.removeValue(forKey: key) }
+        let idleTimer = LoopTimer(loop: loop)
+        let closeWhenIdle = { [weak connection, loop] in
+            guard let connection else { return }
+            loop.logger.debug("admin HTTP: closing idle connection from \(connection.remoteAddress.map { "\($0)" } ?? "?")")
+            connection.close()
+        }
+        idleTimer.schedule(after: loop.limits.httpIdleTimeout, closeWhenIdle)
+        connection.onClose = { [weak self] _ in
+            idleTimer.close()
+            self?.connections.removeValue(forKey: key)
+        }
         connection.startReading(with: HTTPRequestDecoder(headerBytesMax: loop.limits.httpHeaderBytesMax)) { [weak self, unowned connection] head in
+            idleTimer.schedule(after: connection.loop.limits.httpIdleTimeout, closeWhenIdle)
             self?.answer(head, on: connection)
         }
     }

@@ -28,6 +28,9 @@ public struct TransportLimits: Sendable, Equatable {
     public var httpHeaderBytesMax: Int
     /// Connections the admin HTTP server keeps open at once; it closes further ones at once.
     public var httpConnectionCountMax: Int
+    /// How long an admin HTTP connection may go without completing a request before it is
+    /// closed (a client trickling bytes cannot hold one of the few connections forever).
+    public var httpIdleTimeout: Duration
     /// How long an outbound connection attempt may take before it is abandoned.
     public var connectTimeout: Duration
     /// The first reconnect delay of a peer link; each failed attempt doubles it.
@@ -48,6 +51,7 @@ public struct TransportLimits: Sendable, Equatable {
         sendQueueBytesHighWater: 32 << 20,
         httpHeaderBytesMax: 16 << 10,
         httpConnectionCountMax: 64,
+        httpIdleTimeout: .seconds(30),
         connectTimeout: .seconds(3),
         reconnectDelayMin: .milliseconds(50),
         reconnectDelayMax: .seconds(2),
@@ -65,6 +69,7 @@ public struct TransportLimits: Sendable, Equatable {
         sendQueueBytesHighWater: 8 << 10,
         httpHeaderBytesMax: 1 << 10,
         httpConnectionCountMax: 4,
+        httpIdleTimeout: .seconds(10),
         connectTimeout: .seconds(2),
         reconnectDelayMin: .milliseconds(1),
         reconnectDelayMax: .milliseconds(20),
@@ -95,6 +100,7 @@ public struct TransportLimits: Sendable, Equatable {
                     "0 < sendQueueBytesHighWater <= sendQueueBytesMax")
         try require(httpHeaderBytesMax >= 64, "httpHeaderBytesMax >= 64")
         try require(httpConnectionCountMax > 0, "httpConnectionCountMax > 0")
+        try require(httpIdleTimeout > .zero, "httpIdleTimeout > 0")
         try require(connectTimeout > .zero, "connectTimeout > 0")
         try require(reconnectDelayMin > .zero && reconnectDelayMin <= reconnectDelayMax,
                     "0 < reconnectDelayMin <= reconnectDelayMax")

@@ -6,8 +6,8 @@ final class TestHTTPServer: Sendable {
     let loop: EventLoop
     let port: UInt16
 
-    init() throws {
-        let loop = try EventLoop.forTest("http")
+    init(limits: TransportLimits = .testMin) throws {
+        let loop = try EventLoop.forTest("http", limits: limits)
         self.loop = loop
         port = try loop.sync {
             let server = try HTTPServer(on: loop, at: loopback)
@@ -98,6 +98,18 @@ extension Substring {
         let other = try RawClient(port: server.port)
         other.send("GET /health HTTP/1.1\r\n\r\n")
         #expect(other.readResponse()?.status == 200, "the server stopped answering after \(request.debugDescription)")
+    }
+
+    @Test func aConnectionThatCompletesNoRequestIsClosedAfterTheIdleTimeout() throws {
+        var limits = TransportLimits.testMin
+        limits.httpIdleTimeout = .milliseconds(50)
+        let server = try TestHTTPServer(limits: limits)
+        defer { server.shutdown() }
+        let silent = try RawClient(port: server.port)
+        #expect(silent.readUntilServerCloses() == [])
+        let trickling = try RawClient(port: server.port)
+        trickling.send("GET /hea")
+        #expect(trickling.readUntilServerCloses() == [])
     }
 
     @Test func connectionsBeyondTheBoundAreClosedAtOnce() throws {
