@@ -287,6 +287,9 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
         }
     }
 
+    /// `uv_write` calls issued so far: with coalescing, at most one per loop turn (for metrics).
+    public private(set) var writeCount = 0
+
     /// Bytes queued and not yet confirmed written to the socket.
     public var queuedByteCount: Int { pending.count + writing.count }
 
@@ -319,6 +322,7 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
         let code = uv_write(writeRequest, stream, &buffer, 1, onWritten)
         if code < 0 { return fail(.libuv("uv_write", code)) }
         isWriteInFlight = true
+        writeCount += 1
     }
 
     fileprivate func didWrite(status: Int32) {

@@ -76,6 +76,25 @@ final class PeerEchoServer: Sendable {
         #expect(try Self.echo(frames, port: server.port, on: client) == frames)
     }
 
+    @Test func framesSentInOneLoopTurnGoOutInOneWrite() throws {
+        let server = try PeerEchoServer()
+        defer { server.shutdown() }
+        let loop = try EventLoop.forTest("coalescing")
+        defer { loop.shutdown() }
+        let echoed = Shared(0), allEchoed = Signal()
+        let frames = Self.frames(count: 100, bodyBytesMax: 40)
+        let connection = try loop.sync {
+            let connection = TCPConnection.connect(on: loop, to: loopback.withPort(server.port)) { _ in }
+            connection.startReading(with: PeerFrameDecoder(frameBytesMax: 64)) { _ in
+                if echoed.withValue({ $0 += 1; return $0 }) == frames.count { allEchoed.fire() }
+            }
+            for frame in frames { _ = connection.send(frame) }
+            return connection
+        }
+        #expect(allEchoed.wait())
+        #expect(try loop.sync { connection.writeCount } == 1)
+    }
+
     @Test func aFrameSplitAcrossManySmallReadsIsReassembled() throws {
         var limits = TransportLimits.testMin
         limits.readChunkBytes = 7  // the server reads at most 7 bytes at a time
