@@ -6,4 +6,6 @@ public enum PeerLinkState: Sendable, Equatable {
     case connected
     /// Waiting `delay` before the next attempt, after `failures` consecutive failures.
     case backoff(failures: Int, delay: Duration)
+    /// Waiting for the peer to connect: it has the lower id, so it dials this node.
+    case awaitingInbound
 }

@@ -31,7 +31,11 @@ public struct TransportLimits: Sendable, Equatable {
     /// How long an admin HTTP connection may go without completing a request before it is
     /// closed (a client trickling bytes cannot hold one of the few connections forever).
     public var httpIdleTimeout: Duration
-    /// How long an outbound connection attempt may take before it is abandoned.
+    /// Inbound peer connections that have not yet sent their hello, at most; further ones are
+    /// closed at once.
+    public var inboundHandshakeCountMax: Int
+    /// How long an outbound connection attempt may take before it is abandoned, and how long
+    /// an inbound peer connection may take to send its hello.
     public var connectTimeout: Duration
     /// The first reconnect delay of a peer link; each failed attempt doubles it.
     public var reconnectDelayMin: Duration
@@ -52,6 +56,7 @@ public struct TransportLimits: Sendable, Equatable {
         httpHeaderBytesMax: 16 << 10,
         httpConnectionCountMax: 64,
         httpIdleTimeout: .seconds(30),
+        inboundHandshakeCountMax: 64,
         connectTimeout: .seconds(3),
         reconnectDelayMin: .milliseconds(50),
         reconnectDelayMax: .seconds(2),
@@ -70,6 +75,7 @@ public struct TransportLimits: Sendable, Equatable {
         httpHeaderBytesMax: 1 << 10,
         httpConnectionCountMax: 4,
         httpIdleTimeout: .seconds(10),
+        inboundHandshakeCountMax: 4,
         connectTimeout: .seconds(2),
         reconnectDelayMin: .milliseconds(1),
         reconnectDelayMax: .milliseconds(20),
@@ -101,6 +107,7 @@ public struct TransportLimits: Sendable, Equatable {
         try require(httpHeaderBytesMax >= 64, "httpHeaderBytesMax >= 64")
         try require(httpConnectionCountMax > 0, "httpConnectionCountMax > 0")
         try require(httpIdleTimeout > .zero, "httpIdleTimeout > 0")
+        try require(inboundHandshakeCountMax > 0, "inboundHandshakeCountMax > 0")
         try require(connectTimeout > .zero, "connectTimeout > 0")
         try require(reconnectDelayMin > .zero && reconnectDelayMin <= reconnectDelayMax,
                     "0 < reconnectDelayMin <= reconnectDelayMax")
