@@ -6,18 +6,31 @@ final class TestHTTPServer: Sendable {
     let loop: EventLoop
     let port: UInt16
 
+    let helper: EventLoop
+
     init(limits: TransportLimits = .testMin) throws {
         let loop = try EventLoop.forTest("http", limits: limits)
+        let helper = try EventLoop.forTest("http-helper")
         self.loop = loop
+        self.helper = helper
         port = try loop.sync {
             let server = try HTTPServer(on: loop, at: loopback)
             server.route("/health") { _ in HTTPResponse(status: .ok, text: "ok\n") }
             server.route("/echo-query") { request in HTTPResponse(status: .ok, text: request.query ?? "") }
+            // Answered from another loop's thread.
+            server.route("/status", deferred: { _, respond in
+                try! helper.execute {
+                    respond(HTTPResponse(status: .ok, contentType: "application/json", text: "gathered on \(helper.name)"))
+                }
+            })
             return server.localAddress!.port
         }
     }
 
-    func shutdown() { loop.shutdown() }
+    func shutdown() {
+        loop.shutdown()
+        helper.shutdown()
+    }
 }
 
 extension RawClient {
@@ -61,6 +74,17 @@ extension Substring {
         client.send("GET /echo-query?a=1 HTTP/1.1\r\n\r\n")
         let second = try #require(client.readResponse())
         #expect(second.status == 200 && second.body == "a=1")
+    }
+
+    @Test func aDeferredRouteAnswersLaterAndPipelinedRequestsBehindItWaitTheirTurn() throws {
+        let server = try TestHTTPServer()
+        defer { server.shutdown() }
+        let client = try RawClient(port: server.port)
+        client.send("GET /status HTTP/1.1\r\n\r\nGET /echo-query?after HTTP/1.1\r\n\r\n")
+        let first = try #require(client.readResponse())
+        #expect(first.status == 200 && first.body == "gathered on http-helper")
+        #expect(first.headers["content-type"] == "application/json")
+        #expect(client.readResponse()?.body == "after")
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrderAndConnectionCloseEndsTheConnection() throws {
