@@ -62,7 +62,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     private func accept(_ connection: TCPConnection) {
         guard connections.count < loop.limits.httpConnectionCountMax else {
-            loop.logger.warning("admin HTTP: \(connections.count) connections open; closing a new one from \(connection.remoteAddress.map { "\($0)" } ?? "?")")
+            loop.logger.warning("admin HTTP: \(connections.count) connections open; closing a new one from \(connection.remoteDescription)")
             return connection.close()
         }
         let key = ObjectIdentifier(connection)
@@ -70,7 +70,7 @@ public final class HTTPServer: @unchecked Sendable {
         let idleTimer = LoopTimer(loop: loop)
         let closeWhenIdle = { [weak connection, loop] in
             guard let connection else { return }
-            loop.logger.debug("admin HTTP: closing idle connection from \(connection.remoteAddress.map { "\($0)" } ?? "?")")
+            loop.logger.debug("admin HTTP: closing idle connection from \(connection.remoteDescription)")
             connection.close()
         }
         idleTimer.schedule(after: loop.limits.httpIdleTimeout, closeWhenIdle)
@@ -87,7 +87,7 @@ public final class HTTPServer: @unchecked Sendable {
     private func answer(_ head: HTTPRequestHead, on connection: TCPConnection) {
         switch head {
         case .rejected(let status, let reason):
-            loop.logger.warning("admin HTTP: \(status) to \(connection.remoteAddress.map { "\($0)" } ?? "?"): \(reason)")
+            loop.logger.warning("admin HTTP: \(status) to \(connection.remoteDescription): \(reason)")
             respond(HTTPResponse(status: status, text: "\(status.reason)\n"), keepAlive: false, on: connection)
         case .request(let request):
             guard let handler = routes[request.path] else {
@@ -124,7 +124,7 @@ public final class HTTPServer: @unchecked Sendable {
         case .queued, .queuedAboveHighWater: break
         case .rejectedClosed: return  // closed meanwhile (idle timeout, shutdown): nobody to answer
         case .rejectedQueueFull, .rejectedFrameTooLarge:
-            loop.logger.warning("admin HTTP: response of \(response.body.count) bytes does not fit the send queue; closing \(connection.remoteAddress.map { "\($0)" } ?? "?")")
+            loop.logger.warning("admin HTTP: response of \(response.body.count) bytes does not fit the send queue; closing \(connection.remoteDescription)")
             return connection.close()
         }
         if !keepAlive { connection.closeWhenFlushed() }

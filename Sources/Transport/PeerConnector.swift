@@ -105,7 +105,7 @@ public final class PeerConnector: @unchecked Sendable {
     // MARK: Inbound handshake
 
     private func accept(_ connection: TCPConnection) {
-        let remote = connection.remoteAddress.map { "\($0)" } ?? "?"
+        let remote = connection.remoteDescription
         guard handshakes.count < loop.limits.inboundHandshakeCountMax else {
             loop.logger.warning("peer listener: \(handshakes.count) handshakes pending; closing \(remote)")
             return connection.close()

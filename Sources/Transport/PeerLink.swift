@@ -97,7 +97,7 @@ final class PeerLink {
             enter(.awaitingInbound)
         }
         enter(.connected)
-        logger.info("accepted connection from \(inbound.remoteAddress.map { "\($0)" } ?? "?")")
+        logger.info("accepted connection from \(inbound.remoteDescription)")
     }
 
     // MARK: Both

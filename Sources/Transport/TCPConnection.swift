@@ -25,6 +25,8 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
     public let loop: EventLoop
     /// The other end's address, when the kernel reports one.
     public private(set) var remoteAddress: SocketAddress?
+    /// The other end's address for log lines (`"?"` when unknown).
+    var remoteDescription: String { remoteAddress.map { "\($0)" } ?? "?" }
     /// Runs once when the connection has closed: `nil` after ``close()`` or an orderly end of
     /// stream between frames, the error otherwise (connect failure, bad frame, socket error).
     public var onClose: ((TransportError?) -> Void)?
@@ -130,7 +132,7 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
         connectTimer = nil
         guard state == .connecting else { return }  // closed meanwhile; completion already called
         if status < 0 {
-            close(error: .libuv("connect to \(remoteAddress.map { "\($0)" } ?? "?")", status))
+            close(error: .libuv("connect to \(remoteDescription)", status))
             return
         }
         state = .open
