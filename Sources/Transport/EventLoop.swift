@@ -218,7 +218,8 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Runs `task.runAtEndOfTurn()` once, after this turn's callbacks and before the loop next
-    /// waits for I/O. The task must not ask twice in one turn.
+    /// waits for I/O (also when asked from another end-of-turn task). The task must not ask
+    /// twice before it has run.
     func runAtEndOfTurn(_ task: any EndOfTurnTask) {
         assertInLoop()
         if endOfTurnTasks.isEmpty && !isStopping { uv_prepare_start(endOfTurn, onEndOfTurn) }
@@ -226,10 +227,15 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     fileprivate func runEndOfTurnTasks() {
-        let tasks = endOfTurnTasks
-        endOfTurnTasks.removeAll(keepingCapacity: true)
-        for task in tasks { task.runAtEndOfTurn() }
-        if endOfTurnTasks.isEmpty { uv_prepare_stop(endOfTurn) }
+        // A task may schedule others (a frame delivered from a buffer is forwarded to another
+        // connection): run them too, since the loop is about to block in poll. This ends
+        // because tasks only flush what is already buffered.
+        while !endOfTurnTasks.isEmpty {
+            let tasks = endOfTurnTasks
+            endOfTurnTasks.removeAll(keepingCapacity: true)
+            for task in tasks { task.runAtEndOfTurn() }
+        }
+        uv_prepare_stop(endOfTurn)
     }
 
     /// A libuv handle pointer of any type, as `uv_handle_t`.

@@ -242,6 +242,36 @@ final class PeerEchoServer: Sendable {
         #expect(delivered.snapshot == frames)
     }
 
+    @Test func framesForwardedWhileBufferedFramesAreDeliveredAtTheEndOfATurnAreStillWritten() throws {
+        let loop = try EventLoop.forTest("forward")
+        defer { loop.shutdown() }
+        let accepted = Shared<[TCPConnection]>([]), sourcePaused = Signal()
+        let port = try loop.sync {
+            try TCPListener(on: loop, at: loopback) { connection in
+                let index = accepted.withValue { $0.append(connection); return $0.count - 1 }
+                guard index == 0 else { return }  // the second connection is the sink
+                connection.startReading(with: PeerFrameDecoder(frameBytesMax: 64)) { frame in
+                    if !connection.isReadingPaused && accepted.snapshot.count < 2 {
+                        connection.pauseReading()
+                        return sourcePaused.fire()
+                    }
+                    _ = accepted.snapshot[1].send(frame)
+                }
+            }.localAddress.port
+        }
+        let source = try RawClient(port: port)
+        let frames = (1...3).map { PeerFrame(kind: 0, body: [UInt8($0)]) }
+        source.send(frames.flatMap { $0.encoded() })
+        #expect(sourcePaused.wait())
+        let sink = try RawClient(port: port)
+        try loop.sync { #expect(accepted.snapshot.count == 2) }
+        // Frames 2 and 3 wait in the source's buffer; resuming delivers them at the end of the
+        // turn, and what they trigger on the sink must be written without another wake-up.
+        try loop.sync { accepted.snapshot[0].resumeReading() }
+        let expected = frames.dropFirst().flatMap { $0.encoded() }
+        #expect(sink.read(count: expected.count) == expected)
+    }
+
     @Test func shutdownClosesOpenConnectionsAndTheirPeersSeeTheEnd() throws {
         let server = try PeerEchoServer()
         let client = try RawClient(port: server.port)
