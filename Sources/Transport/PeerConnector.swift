@@ -3,15 +3,17 @@ import Logging
 /// Keeps exactly one connection with each peer node and carries frames both ways on it.
 ///
 /// Of two nodes, the one with the lower ``PeerID`` dials (reconnecting with
-/// ``ReconnectBackoff`` when the connection fails) and opens with a hello frame naming itself;
+/// ``ReconnectBackoff`` when the connection fails) and opens with a hello frame naming itself,
+/// the node it meant to reach and its cluster;
 /// the other accepts on the address given to ``listen(at:)`` and adopts the connection for that
 /// peer. Frames sent to a peer go out in order on that connection; frames arriving on it reach
 /// `onFrame` with the peer's id. While a peer is not connected, sends are rejected
 /// (``SendOutcome/rejectedClosed``): Raft resends what matters, and queueing for an absent peer
 /// would only grow memory. Every state change reaches `onStateChange`.
 ///
-/// An inbound connection that does not open with a hello from a peer that should dial this node,
-/// within ``TransportLimits/connectTimeout``, is closed with a log line; at most
+/// An inbound connection that does not open, within ``TransportLimits/connectTimeout``, with a
+/// hello from a known peer that should dial this node, addressed to this node and in this
+/// cluster, is closed with a log line; at most
 /// ``TransportLimits/inboundHandshakeCountMax`` such connections wait at once.
 ///
 /// Use it on its loop's thread only, and keep a reference to it (``close()`` ends it).
@@ -20,6 +22,8 @@ public final class PeerConnector: @unchecked Sendable {
     public let loop: EventLoop
     /// This node's id, sent in the hello of every connection it dials.
     public let localID: PeerID
+    /// The cluster this node belongs to; hellos from other clusters are refused.
+    public let clusterID: String
     private var links: [PeerID: PeerLink] = [:]
     private var listener: TCPListener?
     private var handshakes: [ObjectIdentifier: TCPConnection] = [:]
@@ -31,19 +35,23 @@ public final class PeerConnector: @unchecked Sendable {
     /// - Parameters:
     ///   - loop: where connections and timers live; limits come from it.
     ///   - localID: this node's id.
+    ///   - clusterID: the cluster's id (at most 255 UTF-8 bytes).
     ///   - seed: seeds the reconnect jitter (log it to reproduce a run).
     ///   - onFrame: receives each frame a peer sends, with the peer's id.
     ///   - onStateChange: receives every link state change.
     public init(
         loop: EventLoop,
         localID: PeerID,
+        clusterID: String,
         seed: UInt64,
         onFrame: @escaping (PeerID, PeerFrame) -> Void,
         onStateChange: @escaping (PeerID, PeerLinkState) -> Void = { _, _ in }
     ) {
         loop.assertInLoop()
         self.loop = loop
+        precondition(clusterID.utf8.count <= PeerHello.clusterIDBytesMax, "cluster id longer than \(PeerHello.clusterIDBytesMax) bytes")
         self.localID = localID
+        self.clusterID = clusterID
         self.backoff = ReconnectBackoff(delayMin: loop.limits.reconnectDelayMin, delayMax: loop.limits.reconnectDelayMax, seed: seed)
         self.onFrame = onFrame
         self.onStateChange = onStateChange
@@ -127,8 +135,9 @@ public final class PeerConnector: @unchecked Sendable {
             if let sender { return onFrame(sender, frame) }
             deadline.close()
             handshakes.removeValue(forKey: key)
-            guard let hello = PeerHello(frame), let link = links[hello.sender], !link.dials else {
-                loop.logger.warning("peer listener: \(remote) did not open with a hello from a peer that dials \(localID); closing")
+            guard let hello = PeerHello(frame), let link = links[hello.sender], !link.dials,
+                  hello.receiver == localID, hello.clusterID == clusterID else {
+                loop.logger.warning("peer listener: \(remote) did not open with a hello from a lower peer of \(localID) in cluster \(clusterID); closing")
                 return connection.close()
             }
             sender = hello.sender

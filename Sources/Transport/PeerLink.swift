@@ -52,7 +52,7 @@ final class PeerLink {
             enter(.connected)
             logger.info("connected to \(address)")
         }
-        _ = connection.send(PeerHello(sender: connector.localID).frame)  // first on the wire
+        _ = connection.send(PeerHello(sender: connector.localID, receiver: peer, clusterID: connector.clusterID).frame)  // first on the wire
         connection.onClose = { [weak self] error in
             self?.failed(error ?? TransportError(.closed, "closed by the peer"), wasConnected: true)
         }

@@ -34,7 +34,7 @@ import Testing
             let peers = peers.map { ($0.id, $0.port) }
             (connector, self.port) = try loop.sync {
                 let connector = PeerConnector(
-                    loop: loop, localID: PeerID(id), seed: UInt64(id),
+                    loop: loop, localID: PeerID(id), clusterID: "test-cluster", seed: UInt64(id),
                     onFrame: { peer, frame in frames.withValue { $0[peer, default: []].append(frame) }; changed.fire() },
                     onStateChange: { peer, state in states.withValue { $0[peer, default: []].append(state) }; changed.fire() })
                 for (peer, port) in peers { connector.addPeer(peer, at: loopback.withPort(port)) }
@@ -122,10 +122,12 @@ import Testing
         try one.add(two)
         #expect(two.waitUntil { two.isConnected(to: one) })
 
-        let notAHello = PeerFrame(kind: 1, body: [1, 2, 3, 4]).encoded()
-        let unknownPeer = PeerHello(sender: PeerID(9)).frame.encoded()
-        let higherPeer = PeerHello(sender: PeerID(3)).frame.encoded()
-        for opening in [notAHello, unknownPeer, higherPeer, []] {  // [] sends nothing: times out
+        func hello(from sender: UInt32, to receiver: UInt32 = 2, cluster: String = "test-cluster") -> [UInt8] {
+            PeerHello(sender: PeerID(sender), receiver: PeerID(receiver), clusterID: cluster).frame.encoded()
+        }
+        let notAHello = PeerFrame(kind: 1, body: [0, 0, 0, 1, 0, 0, 0, 2]).encoded()
+        let openings = [notAHello, hello(from: 9), hello(from: 3), hello(from: 1, to: 4), hello(from: 1, cluster: "other"), []]
+        for opening in openings {  // [] sends nothing: times out
             let stranger = try RawClient(port: two.port)
             stranger.send(opening)
             #expect(stranger.readUntilServerCloses() == [], "opening \(opening) was not closed")
