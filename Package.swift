@@ -52,6 +52,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "TransportBench", dependencies: ["Transport"], path: "Benchmarks/TransportBench"),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "CCRC32C"]),
         .testTarget(
             name: "TransportTests",

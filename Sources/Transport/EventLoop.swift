@@ -22,7 +22,7 @@ public final class EventLoop: @unchecked Sendable {
     /// A job from another thread.
     public typealias Job = @Sendable () -> Void
 
-    /// A short name for logs and the thread, for example `"peer-0"`.
+    /// A short name for logs, for example `"peer-0"`.
     public let name: String
     /// The bounds this loop and everything on it enforce.
     public let limits: TransportLimits
@@ -41,7 +41,8 @@ public final class EventLoop: @unchecked Sendable {
     private var resources: [ObjectIdentifier: any LoopResource] = [:]
     private var endOfTurnTasks: [any EndOfTurnTask] = []
     private(set) var isStopping = false
-    var offloadInFlightCount = 0
+    /// Offloaded jobs not yet completed (for metrics). Loop thread only.
+    public internal(set) var offloadInFlightCount = 0
 
     /// Jobs waiting to run and whether shutdown was asked for. Guarded by `inbox`.
     private struct Inbox {
@@ -131,6 +132,9 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Jobs accepted from other threads and not yet started (for metrics). Any thread.
+    public var pendingJobCount: Int { inbox.withLock { $0.jobs.count } }
+
     /// Runs `body` on the loop's thread and returns its result to the awaiting task.
     /// - Throws: what `body` throws, or what ``execute(_:)`` throws when the job is not accepted.
     public func submit<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
@@ -214,7 +218,8 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Runs `task.runAtEndOfTurn()` once, after this turn's callbacks and before the loop next
-    /// waits for I/O. The task must not ask twice in one turn.
+    /// waits for I/O (also when asked from another end-of-turn task). The task must not ask
+    /// twice before it has run.
     func runAtEndOfTurn(_ task: any EndOfTurnTask) {
         assertInLoop()
         if endOfTurnTasks.isEmpty && !isStopping { uv_prepare_start(endOfTurn, onEndOfTurn) }
@@ -222,10 +227,15 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     fileprivate func runEndOfTurnTasks() {
-        let tasks = endOfTurnTasks
-        endOfTurnTasks.removeAll(keepingCapacity: true)
-        for task in tasks { task.runAtEndOfTurn() }
-        if endOfTurnTasks.isEmpty { uv_prepare_stop(endOfTurn) }
+        // A task may schedule others (a frame delivered from a buffer is forwarded to another
+        // connection): run them too, since the loop is about to block in poll. This ends
+        // because tasks only flush what is already buffered.
+        while !endOfTurnTasks.isEmpty {
+            let tasks = endOfTurnTasks
+            endOfTurnTasks.removeAll(keepingCapacity: true)
+            for task in tasks { task.runAtEndOfTurn() }
+        }
+        uv_prepare_stop(endOfTurn)
     }
 
     /// A libuv handle pointer of any type, as `uv_handle_t`.

@@ -1,37 +1,32 @@
 import Logging
 
-/// Identifies a peer node to the transport.
-public struct PeerID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    /// The node's number.
-    public let rawValue: UInt32
-    /// Wraps a node number.
-    public init(_ rawValue: UInt32) { self.rawValue = rawValue }
-    public static func < (a: PeerID, b: PeerID) -> Bool { a.rawValue < b.rawValue }
-    public var description: String { "node-\(rawValue)" }
-}
-
-/// Where one peer link stands, as reported for `/v1/status`.
-public enum PeerLinkState: Sendable, Equatable {
-    /// A connection attempt is in flight; `attempt` counts from 1 since the last success.
-    case connecting(attempt: Int)
-    /// Connected: frames can be sent.
-    case connected
-    /// Waiting `delay` before the next attempt, after `failures` consecutive failures.
-    case backoff(failures: Int, delay: Duration)
-}
-
-/// Keeps one outbound connection to each peer node, reconnecting with ``ReconnectBackoff``.
+/// Keeps exactly one connection with each peer node and carries frames both ways on it.
 ///
-/// Frames sent to a peer go out in order on its current connection; frames the peer sends back
-/// on that connection reach `onFrame`. While a peer is not connected, sends are rejected
+/// Of two nodes, the one with the lower ``PeerID`` dials (reconnecting with
+/// ``ReconnectBackoff`` when the connection fails) and opens with a hello frame naming itself,
+/// the node it meant to reach and its cluster;
+/// the other accepts on the address given to ``listen(at:)`` and adopts the connection for that
+/// peer. Frames sent to a peer go out in order on that connection; frames arriving on it reach
+/// `onFrame` with the peer's id. While a peer is not connected, sends are rejected
 /// (``SendOutcome/rejectedClosed``): Raft resends what matters, and queueing for an absent peer
 /// would only grow memory. Every state change reaches `onStateChange`.
 ///
-/// Use it on its loop's thread only.
+/// An inbound connection that does not open, within ``TransportLimits/connectTimeout``, with a
+/// hello from a known peer that should dial this node, addressed to this node and in this
+/// cluster, is closed with a log line; at most
+/// ``TransportLimits/inboundHandshakeCountMax`` such connections wait at once.
+///
+/// Use it on its loop's thread only, and keep a reference to it (``close()`` ends it).
 public final class PeerConnector: @unchecked Sendable {
     /// The loop the connections live on.
     public let loop: EventLoop
+    /// This node's id, sent in the hello of every connection it dials.
+    public let localID: PeerID
+    /// The cluster this node belongs to; hellos from other clusters are refused.
+    public let clusterID: String
     private var links: [PeerID: PeerLink] = [:]
+    private var listener: TCPListener?
+    private var handshakes: [ObjectIdentifier: TCPConnection] = [:]
     private var backoff: ReconnectBackoff
     private let onFrame: (PeerID, PeerFrame) -> Void
     private let onStateChange: (PeerID, PeerLinkState) -> Void
@@ -39,29 +34,51 @@ public final class PeerConnector: @unchecked Sendable {
     /// Makes a connector with no peers.
     /// - Parameters:
     ///   - loop: where connections and timers live; limits come from it.
+    ///   - localID: this node's id.
+    ///   - clusterID: the cluster's id (at most 255 UTF-8 bytes).
     ///   - seed: seeds the reconnect jitter (log it to reproduce a run).
-    ///   - onFrame: receives each frame a peer sends back on its connection.
+    ///   - onFrame: receives each frame a peer sends, with the peer's id.
     ///   - onStateChange: receives every link state change.
     public init(
         loop: EventLoop,
+        localID: PeerID,
+        clusterID: String,
         seed: UInt64,
         onFrame: @escaping (PeerID, PeerFrame) -> Void,
         onStateChange: @escaping (PeerID, PeerLinkState) -> Void = { _, _ in }
     ) {
         loop.assertInLoop()
         self.loop = loop
+        precondition(clusterID.utf8.count <= PeerHello.clusterIDBytesMax, "cluster id longer than \(PeerHello.clusterIDBytesMax) bytes")
+        self.localID = localID
+        self.clusterID = clusterID
         self.backoff = ReconnectBackoff(delayMin: loop.limits.reconnectDelayMin, delayMax: loop.limits.reconnectDelayMax, seed: seed)
         self.onFrame = onFrame
         self.onStateChange = onStateChange
     }
 
-    /// Starts keeping a connection to `peer` at `address`.
+    /// Accepts connections from peers with lower ids at `address`.
+    /// - Returns: the address bound (with the kernel's port when `address` has port 0).
+    /// - Throws: ``TransportError`` when the address cannot be bound.
+    public func listen(at address: SocketAddress) throws(TransportError) -> SocketAddress {
+        loop.assertInLoop()
+        precondition(listener == nil, "PeerConnector.listen called twice")
+        let listener = try TCPListener(on: loop, at: address) { [weak self] connection in
+            guard let self else { return connection.close() }
+            accept(connection)
+        }
+        self.listener = listener
+        return listener.localAddress
+    }
+
+    /// Starts keeping a connection with `peer`, which listens at `address`.
     public func addPeer(_ peer: PeerID, at address: SocketAddress) {
         loop.assertInLoop()
+        precondition(peer != localID, "a node is not its own peer")
         precondition(links[peer] == nil, "\(peer) is already a peer")
-        let link = PeerLink(peer: peer, address: address, connector: self)
+        let link = PeerLink(peer: peer, address: address, dials: localID < peer, connector: self)
         links[peer] = link
-        link.attempt()
+        link.start()
     }
 
     /// Stops connecting to `peer` and closes its connection.
@@ -84,90 +101,56 @@ public final class PeerConnector: @unchecked Sendable {
         return links.mapValues(\.state)
     }
 
-    /// Removes every peer.
+    /// Stops listening, removes every peer and closes connections still in their handshake.
     public func close() {
+        loop.assertInLoop()
+        listener?.close()
+        listener = nil
         for peer in Array(links.keys) { removePeer(peer) }
+        for connection in handshakes.values { connection.close() }
     }
 
-    fileprivate func nextDelay(afterFailures failureCount: Int) -> Duration {
+    // MARK: Inbound handshake
+
+    private func accept(_ connection: TCPConnection) {
+        let remote = connection.remoteDescription
+        guard handshakes.count < loop.limits.inboundHandshakeCountMax else {
+            loop.logger.warning("peer listener: \(handshakes.count) handshakes pending; closing \(remote)")
+            return connection.close()
+        }
+        let key = ObjectIdentifier(connection)
+        handshakes[key] = connection
+        let deadline = LoopTimer(loop: loop)
+        deadline.schedule(after: loop.limits.connectTimeout) { [weak connection, loop] in
+            loop.logger.warning("peer listener: no hello from \(remote) within \(loop.limits.connectTimeout); closing")
+            connection?.close()
+        }
+        connection.onClose = { [weak self] _ in
+            deadline.close()
+            self?.handshakes.removeValue(forKey: key)
+        }
+        var sender: PeerID?
+        connection.startReading(with: PeerFrameDecoder(frameBytesMax: loop.limits.frameBytesMax)) { [weak self, unowned connection] frame in
+            guard let self else { return }
+            if let sender { return onFrame(sender, frame) }
+            deadline.close()
+            handshakes.removeValue(forKey: key)
+            guard let hello = PeerHello(frame), let link = links[hello.sender], !link.dials,
+                  hello.receiver == localID, hello.clusterID == clusterID else {
+                loop.logger.warning("peer listener: \(remote) did not open with a hello from a lower peer of \(localID) in cluster \(clusterID); closing")
+                return connection.close()
+            }
+            sender = hello.sender
+            link.adopt(connection)
+        }
+    }
+
+    // MARK: For links
+
+    func nextDelay(afterFailures failureCount: Int) -> Duration {
         backoff.delay(afterFailures: failureCount)
     }
 
-    fileprivate func deliver(_ frame: PeerFrame, from peer: PeerID) { onFrame(peer, frame) }
-    fileprivate func report(_ state: PeerLinkState, of peer: PeerID) { onStateChange(peer, state) }
-}
-
-/// One peer's connection and its reconnect cycle: connecting → connected → (lost) → backoff →
-/// connecting …
-private final class PeerLink {
-    let peer: PeerID
-    let address: SocketAddress
-    unowned let connector: PeerConnector
-    private(set) var state: PeerLinkState = .connecting(attempt: 1)
-    private var connection: TCPConnection?
-    private let retryTimer: LoopTimer
-    private var failureCount = 0
-    private var isStopped = false
-    private var logger: Logger
-
-    init(peer: PeerID, address: SocketAddress, connector: PeerConnector) {
-        self.peer = peer
-        self.address = address
-        self.connector = connector
-        retryTimer = LoopTimer(loop: connector.loop)
-        logger = connector.loop.logger
-        logger[metadataKey: "peer"] = "\(peer)"
-    }
-
-    var openConnection: TCPConnection? {
-        guard state == .connected, let connection, connection.isOpen else { return nil }
-        return connection
-    }
-
-    func attempt() {
-        guard !isStopped, !connector.loop.isStopping else { return }
-        enter(.connecting(attempt: failureCount + 1))
-        let loop = connector.loop
-        let connection = TCPConnection.connect(on: loop, to: address) { [weak self] error in
-            guard let self, !isStopped else { return }
-            if let error { return failed(error, wasConnected: false) }
-            enter(.connected)
-            failureCount = 0
-            logger.info("connected to \(address)")
-        }
-        connection.onClose = { [weak self] error in
-            self?.failed(error ?? TransportError(.closed, "closed by the peer"), wasConnected: true)
-        }
-        connection.startReading(with: PeerFrameDecoder(frameBytesMax: loop.limits.frameBytesMax)) { [weak self] frame in
-            guard let self else { return }
-            connector.deliver(frame, from: peer)
-        }
-        self.connection = connection
-    }
-
-    private func failed(_ error: TransportError, wasConnected: Bool) {
-        connection = nil
-        guard !isStopped, !connector.loop.isStopping else { return }
-        failureCount += 1
-        let delay = connector.nextDelay(afterFailures: failureCount)
-        if wasConnected {
-            logger.info("lost connection to \(address): \(error.message); reconnecting in \(delay)")
-        } else {
-            logger.debug("connect to \(address) failed: \(error.message); retrying in \(delay)")
-        }
-        enter(.backoff(failures: failureCount, delay: delay))
-        retryTimer.schedule(after: delay) { [weak self] in self?.attempt() }
-    }
-
-    private func enter(_ newState: PeerLinkState) {
-        state = newState
-        connector.report(newState, of: peer)
-    }
-
-    func stop() {
-        isStopped = true
-        retryTimer.close()
-        connection?.close()
-        connection = nil
-    }
+    func deliver(_ frame: PeerFrame, from peer: PeerID) { onFrame(peer, frame) }
+    func report(_ state: PeerLinkState, of peer: PeerID) { onStateChange(peer, state) }
 }

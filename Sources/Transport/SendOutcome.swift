@@ -10,6 +10,9 @@ public enum SendOutcome: Sendable, Equatable {
     case rejectedQueueFull
     /// Not queued: the connection is closing or closed.
     case rejectedClosed
+    /// Not queued: the frame's body is larger than ``TransportLimits/frameBytesMax``, so the
+    /// receiver would reject it.
+    case rejectedFrameTooLarge
 
     /// Whether the bytes were queued (and will be written unless the connection fails).
     public var isQueued: Bool { self == .queued || self == .queuedAboveHighWater }

@@ -25,6 +25,8 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
     public let loop: EventLoop
     /// The other end's address, when the kernel reports one.
     public private(set) var remoteAddress: SocketAddress?
+    /// The other end's address for log lines (`"?"` when unknown).
+    var remoteDescription: String { remoteAddress.map { "\($0)" } ?? "?" }
     /// Runs once when the connection has closed: `nil` after ``close()`` or an orderly end of
     /// stream between frames, the error otherwise (connect failure, bad frame, socket error).
     public var onClose: ((TransportError?) -> Void)?
@@ -130,7 +132,7 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
         connectTimer = nil
         guard state == .connecting else { return }  // closed meanwhile; completion already called
         if status < 0 {
-            close(error: .libuv("connect to \(remoteAddress.map { "\($0)" } ?? "?")", status))
+            close(error: .libuv("connect to \(remoteDescription)", status))
             return
         }
         state = .open
@@ -236,7 +238,7 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
         if count > 0 {
             inbound.commit(count)
             consumeInbound?()
-            inbound.releaseExcessCapacity(keeping: loop.limits.readChunkBytes)
+            inbound.releaseExcessCapacity(keeping: loop.limits.idleBufferBytesMax)
         } else if count == Int(UV_EOF.rawValue) {
             if inbound.isEmpty {
                 close(error: nil)
@@ -274,18 +276,21 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
 
     /// Queues a peer frame.
     public func send(_ frame: PeerFrame) -> SendOutcome {
-        precondition(frame.body.count <= loop.limits.frameBytesMax, "peer frame body of \(frame.body.count) bytes exceeds frameBytesMax")
+        guard frame.body.count <= loop.limits.frameBytesMax else { return .rejectedFrameTooLarge }
         return send(byteCount: frame.encodedByteCount) { frame.encode(into: $0) }
     }
 
     /// Queues a Kafka frame: the int32 size of `body`, then `body`.
     public func sendKafkaFrame(_ body: [UInt8]) -> SendOutcome {
-        precondition(body.count <= loop.limits.frameBytesMax, "Kafka frame of \(body.count) bytes exceeds frameBytesMax")
+        guard body.count <= loop.limits.frameBytesMax else { return .rejectedFrameTooLarge }
         return send(byteCount: KafkaFrameDecoder.sizePrefixByteCount + body.count) { buffer in
             buffer.appendBigEndian(UInt32(body.count))
             body.withUnsafeBytes { buffer.append($0) }
         }
     }
+
+    /// `uv_write` calls issued so far: with coalescing, at most one per loop turn (for metrics).
+    public private(set) var writeCount = 0
 
     /// Bytes queued and not yet confirmed written to the socket.
     public var queuedByteCount: Int { pending.count + writing.count }
@@ -319,12 +324,13 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
         let code = uv_write(writeRequest, stream, &buffer, 1, onWritten)
         if code < 0 { return fail(.libuv("uv_write", code)) }
         isWriteInFlight = true
+        writeCount += 1
     }
 
     fileprivate func didWrite(status: Int32) {
         isWriteInFlight = false
         writing.removeAll()
-        writing.releaseExcessCapacity(keeping: loop.limits.readChunkBytes)
+        writing.releaseExcessCapacity(keeping: loop.limits.idleBufferBytesMax)
         guard state == .open else { return }  // cancelled by close
         if status < 0 { return fail(.libuv("write", status)) }
         if isBackpressured && queuedByteCount <= loop.limits.sendQueueBytesHighWater {

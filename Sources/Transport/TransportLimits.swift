@@ -14,6 +14,10 @@ public struct TransportLimits: Sendable, Equatable {
     public var frameBytesMax: Int
     /// How many bytes one read from a socket may bring in at most.
     public var readChunkBytes: Int
+    /// Memory a connection's read or write buffer keeps once it is empty; more is given back,
+    /// so one large frame does not pin its size (too small a value makes busy connections
+    /// reallocate on every burst).
+    public var idleBufferBytesMax: Int
     /// Bytes queued for sending on one connection (written or not yet written to the socket);
     /// a send that would go beyond it is rejected.
     public var sendQueueBytesMax: Int
@@ -24,7 +28,14 @@ public struct TransportLimits: Sendable, Equatable {
     public var httpHeaderBytesMax: Int
     /// Connections the admin HTTP server keeps open at once; it closes further ones at once.
     public var httpConnectionCountMax: Int
-    /// How long an outbound connection attempt may take before it is abandoned.
+    /// How long an admin HTTP connection may go without completing a request before it is
+    /// closed (a client trickling bytes cannot hold one of the few connections forever).
+    public var httpIdleTimeout: Duration
+    /// Inbound peer connections that have not yet sent their hello, at most; further ones are
+    /// closed at once.
+    public var inboundHandshakeCountMax: Int
+    /// How long an outbound connection attempt may take before it is abandoned, and how long
+    /// an inbound peer connection may take to send its hello.
     public var connectTimeout: Duration
     /// The first reconnect delay of a peer link; each failed attempt doubles it.
     public var reconnectDelayMin: Duration
@@ -39,10 +50,13 @@ public struct TransportLimits: Sendable, Equatable {
         offloadCountMax: 4_096,
         frameBytesMax: 16 << 20,
         readChunkBytes: 64 << 10,
+        idleBufferBytesMax: 1 << 20,
         sendQueueBytesMax: 64 << 20,
         sendQueueBytesHighWater: 32 << 20,
         httpHeaderBytesMax: 16 << 10,
         httpConnectionCountMax: 64,
+        httpIdleTimeout: .seconds(30),
+        inboundHandshakeCountMax: 64,
         connectTimeout: .seconds(3),
         reconnectDelayMin: .milliseconds(50),
         reconnectDelayMax: .seconds(2),
@@ -55,10 +69,13 @@ public struct TransportLimits: Sendable, Equatable {
         offloadCountMax: 4,
         frameBytesMax: 4 << 10,
         readChunkBytes: 512,
+        idleBufferBytesMax: 1 << 10,
         sendQueueBytesMax: 16 << 10,
         sendQueueBytesHighWater: 8 << 10,
         httpHeaderBytesMax: 1 << 10,
         httpConnectionCountMax: 4,
+        httpIdleTimeout: .seconds(10),
+        inboundHandshakeCountMax: 4,
         connectTimeout: .seconds(2),
         reconnectDelayMin: .milliseconds(1),
         reconnectDelayMax: .milliseconds(20),
@@ -82,12 +99,15 @@ public struct TransportLimits: Sendable, Equatable {
         try require(frameBytesMax > 0 && frameBytesMax <= Int(Int32.max) - 64,
                     "0 < frameBytesMax < 2^31 - 64 (Kafka's size prefix is an int32)")
         try require(readChunkBytes > 0, "readChunkBytes > 0")
+        try require(idleBufferBytesMax >= readChunkBytes, "idleBufferBytesMax >= readChunkBytes")
         try require(sendQueueBytesMax >= frameBytesMax + PeerFrameHeader.byteCount,
                     "sendQueueBytesMax >= frameBytesMax + frame header (one largest frame fits)")
         try require(sendQueueBytesHighWater > 0 && sendQueueBytesHighWater <= sendQueueBytesMax,
                     "0 < sendQueueBytesHighWater <= sendQueueBytesMax")
         try require(httpHeaderBytesMax >= 64, "httpHeaderBytesMax >= 64")
         try require(httpConnectionCountMax > 0, "httpConnectionCountMax > 0")
+        try require(httpIdleTimeout > .zero, "httpIdleTimeout > 0")
+        try require(inboundHandshakeCountMax > 0, "inboundHandshakeCountMax > 0")
         try require(connectTimeout > .zero, "connectTimeout > 0")
         try require(reconnectDelayMin > .zero && reconnectDelayMin <= reconnectDelayMax,
                     "0 < reconnectDelayMin <= reconnectDelayMax")

@@ -45,6 +45,17 @@ extension FrameDecoder {
         }
     }
 
+    @Test func aHelloRoundTripsAndMalformedHellosAreNotHellos() {
+        let hello = PeerHello(sender: PeerID(1), receiver: PeerID(70_000), clusterID: "prod-eu")
+        #expect(PeerHello(hello.frame) == hello)
+        var wrongKind = hello.frame
+        wrongKind.kind = 1
+        #expect(PeerHello(wrongKind) == nil)
+        #expect(PeerHello(PeerFrame(kind: 0, body: [0, 0, 0, 1, 0, 0, 0])) == nil)
+        #expect(PeerHello(PeerFrame(kind: 0, body: [0, 0, 0, 1, 0, 0, 0, 2, 0xFF])) == nil, "invalid UTF-8 cluster id")
+        #expect(PeerHello(PeerFrame(kind: 0, body: Array(repeating: 0x41, count: 8 + 256))) == nil)
+    }
+
     @Test func kafkaFramesAreSplitAtTheirSizeAndOversizedOnesRejectedFromTheHeader() throws {
         let kafka = KafkaFrameDecoder(frameBytesMax: 10)
         let ok = try kafka.decode([0, 0, 0, 2, 7, 8, 9]).get()

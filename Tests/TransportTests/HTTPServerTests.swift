@@ -6,18 +6,31 @@ final class TestHTTPServer: Sendable {
     let loop: EventLoop
     let port: UInt16
 
-    init() throws {
-        let loop = try EventLoop.forTest("http")
+    let helper: EventLoop
+
+    init(limits: TransportLimits = .testMin) throws {
+        let loop = try EventLoop.forTest("http", limits: limits)
+        let helper = try EventLoop.forTest("http-helper")
         self.loop = loop
+        self.helper = helper
         port = try loop.sync {
             let server = try HTTPServer(on: loop, at: loopback)
             server.route("/health") { _ in HTTPResponse(status: .ok, text: "ok\n") }
             server.route("/echo-query") { request in HTTPResponse(status: .ok, text: request.query ?? "") }
+            // Answered from another loop's thread.
+            server.route("/status", deferred: { _, respond in
+                try! helper.execute {
+                    respond(HTTPResponse(status: .ok, contentType: "application/json", text: "gathered on \(helper.name)"))
+                }
+            })
             return server.localAddress!.port
         }
     }
 
-    func shutdown() { loop.shutdown() }
+    func shutdown() {
+        loop.shutdown()
+        helper.shutdown()
+    }
 }
 
 extension RawClient {
@@ -63,6 +76,17 @@ extension Substring {
         #expect(second.status == 200 && second.body == "a=1")
     }
 
+    @Test func aDeferredRouteAnswersLaterAndPipelinedRequestsBehindItWaitTheirTurn() throws {
+        let server = try TestHTTPServer()
+        defer { server.shutdown() }
+        let client = try RawClient(port: server.port)
+        client.send("GET /status HTTP/1.1\r\n\r\nGET /echo-query?after HTTP/1.1\r\n\r\n")
+        let first = try #require(client.readResponse())
+        #expect(first.status == 200 && first.body == "gathered on http-helper")
+        #expect(first.headers["content-type"] == "application/json")
+        #expect(client.readResponse()?.body == "after")
+    }
+
     @Test func pipelinedRequestsAreAnsweredInOrderAndConnectionCloseEndsTheConnection() throws {
         let server = try TestHTTPServer()
         defer { server.shutdown() }
@@ -98,6 +122,18 @@ extension Substring {
         let other = try RawClient(port: server.port)
         other.send("GET /health HTTP/1.1\r\n\r\n")
         #expect(other.readResponse()?.status == 200, "the server stopped answering after \(request.debugDescription)")
+    }
+
+    @Test func aConnectionThatCompletesNoRequestIsClosedAfterTheIdleTimeout() throws {
+        var limits = TransportLimits.testMin
+        limits.httpIdleTimeout = .milliseconds(50)
+        let server = try TestHTTPServer(limits: limits)
+        defer { server.shutdown() }
+        let silent = try RawClient(port: server.port)
+        #expect(silent.readUntilServerCloses() == [])
+        let trickling = try RawClient(port: server.port)
+        trickling.send("GET /hea")
+        #expect(trickling.readUntilServerCloses() == [])
     }
 
     @Test func connectionsBeyondTheBoundAreClosedAtOnce() throws {

@@ -14,25 +14,46 @@ import Testing
         }
     }
 
-    /// A connector on its own loop whose every state change and received frame is recorded.
-    final class Harness: Sendable {
+    /// A node's connector on its own loop, listening, with every state change and frame recorded.
+    final class Node: Sendable {
+        let id: PeerID
         let loop: EventLoop
-        let states = Shared<[PeerLinkState]>([])
-        let frames = Shared<[PeerFrame]>([])
+        let connector: PeerConnector
+        let port: UInt16
+        let states = Shared<[PeerID: [PeerLinkState]]>([:])
+        let frames = Shared<[PeerID: [PeerFrame]]>([:])
         /// Fired on every state change and every frame.
         let changed = Signal()
-        let connector: PeerConnector
 
-        init(seed: UInt64 = 7) throws {
-            let loop = try EventLoop.forTest("connector")
+        /// Starts node `id`; `peers` are added before it listens, so their hellos are expected.
+        init(_ id: UInt32, port: UInt16 = 0, limits: TransportLimits = .testMin, peers: [Node] = []) throws {
+            let loop = try EventLoop.forTest("node-\(id)", limits: limits)
             let states = self.states, frames = self.frames, changed = self.changed
+            self.id = PeerID(id)
             self.loop = loop
-            connector = try loop.sync {
-                PeerConnector(loop: loop, seed: seed,
-                              onFrame: { _, frame in frames.withValue { $0.append(frame) }; changed.fire() },
-                              onStateChange: { _, state in states.withValue { $0.append(state) }; changed.fire() })
+            let peers = peers.map { ($0.id, $0.port) }
+            (connector, self.port) = try loop.sync {
+                let connector = PeerConnector(
+                    loop: loop, localID: PeerID(id), clusterID: "test-cluster", seed: UInt64(id),
+                    onFrame: { peer, frame in frames.withValue { $0[peer, default: []].append(frame) }; changed.fire() },
+                    onStateChange: { peer, state in states.withValue { $0[peer, default: []].append(state) }; changed.fire() })
+                for (peer, port) in peers { connector.addPeer(peer, at: loopback.withPort(port)) }
+                return (connector, try connector.listen(at: loopback.withPort(port)).port)
             }
         }
+
+        func add(_ other: Node) throws {
+            let connector = connector, peer = other.id, port = other.port
+            try loop.sync { connector.addPeer(peer, at: loopback.withPort(port)) }
+        }
+
+        func send(_ frames: [PeerFrame], to other: Node) throws -> [SendOutcome] {
+            let connector = connector, peer = other.id
+            return try loop.sync { frames.map { connector.send($0, to: peer) } }
+        }
+
+        func states(of other: Node) -> [PeerLinkState] { states.snapshot[other.id] ?? [] }
+        func frames(from other: Node) -> [PeerFrame] { frames.snapshot[other.id] ?? [] }
 
         /// Waits until `condition` holds, checking it after every recorded change.
         func waitUntil(_ condition: () -> Bool) -> Bool {
@@ -41,69 +62,78 @@ import Testing
             }
             return true
         }
+
+        func isConnected(to other: Node) -> Bool { states(of: other).last == .connected }
     }
 
-    @Test func framesSentThroughTheConnectorArriveInOrderAndEchoesComeBack() throws {
-        let server = try PeerEchoServer()
-        defer { server.shutdown() }
-        let harness = try Harness()
-        defer { harness.loop.shutdown() }
-        let peer = PeerID(2)
-        try harness.loop.sync {
-            harness.connector.addPeer(peer, at: loopback.withPort(server.port))
-        }
-        #expect(harness.waitUntil { harness.states.snapshot.last == .connected })
-        let frames = (0..<50).map { PeerFrame(kind: 1, body: [UInt8($0)]) }
-        let outcomes = try harness.loop.sync { frames.map { harness.connector.send($0, to: peer) } }
-        #expect(outcomes == Array(repeating: .queued, count: frames.count))
-        #expect(harness.waitUntil { harness.frames.snapshot.count == frames.count })
-        #expect(harness.frames.snapshot == frames)
-        #expect(harness.states.snapshot == [.connecting(attempt: 1), .connected])
-        #expect(try harness.loop.sync { harness.connector.send(frames[0], to: PeerID(99)) } == .rejectedClosed)
+    static func pair() throws -> (Node, Node) {
+        let one = try Node(1), two = try Node(2)
+        try two.add(one)  // the acceptor knows its peer before the dialer's hello can arrive
+        try one.add(two)
+        #expect(one.waitUntil { one.isConnected(to: two) })
+        #expect(two.waitUntil { two.isConnected(to: one) })
+        return (one, two)
     }
 
-    @Test func theConnectorReconnectsWithBackoffAfterTheListenerRestarts() throws {
-        let serverLoop = try EventLoop.forTest("restarting-server")
-        defer { serverLoop.shutdown() }
-        let accepted = Shared<[TCPConnection]>([])
-        let received = Shared<[PeerFrame]>([])
-        let arrived = Signal()
-        @Sendable func listen(port: UInt16) throws -> TCPListener {
-            try TCPListener(on: serverLoop, at: loopback.withPort(port)) { connection in
-                accepted.withValue { $0.append(connection) }
-                connection.startReading(with: PeerFrameDecoder(frameBytesMax: 64)) { frame in
-                    received.withValue { $0.append(frame) }
-                    arrived.fire()
-                }
-            }
-        }
-        let firstListener = try serverLoop.sync { try listen(port: 0) }
-        let port = firstListener.localAddress.port
-        let harness = try Harness()
-        defer { harness.loop.shutdown() }
-        try harness.loop.sync { harness.connector.addPeer(PeerID(3), at: loopback.withPort(port)) }
-        #expect(harness.waitUntil { harness.states.snapshot.last == .connected })
+    @Test func twoNodesShareOneConnectionThatTheLowerIdDialsAndFramesFlowBothWaysInOrder() throws {
+        let (one, two) = try Self.pair()
+        defer { one.loop.shutdown(); two.loop.shutdown() }
+        #expect(one.states(of: two) == [.connecting(attempt: 1), .connected])
+        #expect(two.states(of: one) == [.awaitingInbound, .connected])
 
-        // Stop the server: listener and accepted connection. The link must fail over and over.
-        try serverLoop.sync {
-            firstListener.close()
-            for connection in accepted.snapshot { connection.close() }
-        }
-        #expect(harness.waitUntil {
-            harness.states.snapshot.filter { if case .backoff = $0 { true } else { false } }.count >= 3
+        let oneToTwo = (0..<50).map { PeerFrame(kind: 1, body: [UInt8($0)]) }
+        let twoToOne = (0..<50).map { PeerFrame(kind: 0, body: [UInt8($0), 2]) }
+        #expect(try one.send(oneToTwo, to: two) == Array(repeating: .queued, count: 50))
+        #expect(try two.send(twoToOne, to: one) == Array(repeating: .queued, count: 50))
+        #expect(two.waitUntil { two.frames(from: one).count == 50 })
+        #expect(one.waitUntil { one.frames(from: two).count == 50 })
+        #expect(two.frames(from: one) == oneToTwo)
+        #expect(one.frames(from: two) == twoToOne)
+        let connector = one.connector
+        #expect(try one.loop.sync { connector.send(PeerFrame(kind: 1, body: []), to: PeerID(9)) } == .rejectedClosed)
+    }
+
+    @Test func theDialerReconnectsWithBackoffAfterThePeerRestarts() throws {
+        let (one, two) = try Self.pair()
+        defer { one.loop.shutdown() }
+        two.loop.shutdown()
+        #expect(one.waitUntil {
+            one.states(of: two).filter { if case .backoff = $0 { true } else { false } }.count >= 3
         })
-        let secondListener = try serverLoop.sync { try listen(port: port) }
-        defer { try? serverLoop.sync { secondListener.close() } }
-        #expect(harness.waitUntil { harness.states.snapshot.last == .connected })
-        let outcome = try harness.loop.sync { harness.connector.send(PeerFrame(kind: 4, body: [9]), to: PeerID(3)) }
-        #expect(outcome == .queued)
-        #expect(arrived.wait())
-        #expect(received.snapshot == [PeerFrame(kind: 4, body: [9])])
+        let restarted = try Node(2, port: two.port, peers: [one])
+        defer { restarted.loop.shutdown() }
+        #expect(one.waitUntil { one.isConnected(to: two) })
+        #expect(restarted.waitUntil { restarted.isConnected(to: one) })
+        #expect(try one.send([PeerFrame(kind: 4, body: [9])], to: restarted) == [.queued])
+        #expect(restarted.waitUntil { restarted.frames(from: one).count == 1 })
 
-        let states = harness.states.snapshot
+        let states = one.states(of: two)
         let failures = states.compactMap { if case .backoff(let failures, _) = $0 { failures } else { nil } }
         #expect(failures == Array(1...failures.count), "consecutive failures should count up: \(states)")
-        #expect(states.last == .connected)
-        #expect(try harness.loop.sync { harness.connector.states } == [PeerID(3): .connected])
+        #expect(try one.loop.sync { one.connector.states } == [two.id: .connected])
+    }
+
+    @Test func anInboundConnectionWithoutAHelloFromALowerKnownPeerIsClosedAndOthersKeepWorking() throws {
+        var limits = TransportLimits.testMin
+        limits.connectTimeout = .milliseconds(100)
+        let one = try Node(1, limits: limits), two = try Node(2, limits: limits)
+        defer { one.loop.shutdown(); two.loop.shutdown() }
+        try two.add(one)  // the acceptor knows its peer before the dialer's hello can arrive
+        try one.add(two)
+        #expect(two.waitUntil { two.isConnected(to: one) })
+
+        func hello(from sender: UInt32, to receiver: UInt32 = 2, cluster: String = "test-cluster") -> [UInt8] {
+            PeerHello(sender: PeerID(sender), receiver: PeerID(receiver), clusterID: cluster).frame.encoded()
+        }
+        let notAHello = PeerFrame(kind: 1, body: [0, 0, 0, 1, 0, 0, 0, 2]).encoded()
+        let openings = [notAHello, hello(from: 9), hello(from: 3), hello(from: 1, to: 4), hello(from: 1, cluster: "other"), []]
+        for opening in openings {  // [] sends nothing: times out
+            let stranger = try RawClient(port: two.port)
+            stranger.send(opening)
+            #expect(stranger.readUntilServerCloses() == [], "opening \(opening) was not closed")
+        }
+        #expect(try one.send([PeerFrame(kind: 2, body: [5])], to: two) == [.queued])
+        #expect(two.waitUntil { two.frames(from: one) == [PeerFrame(kind: 2, body: [5])] })
+        #expect(two.states(of: one) == [.awaitingInbound, .connected])
     }
 }

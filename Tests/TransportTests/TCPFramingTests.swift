@@ -1,3 +1,4 @@
+import Logging
 import Testing
 @testable import Transport
 
@@ -7,9 +8,10 @@ final class PeerEchoServer: Sendable {
     let port: UInt16
     let closes = Shared<[TransportError?]>([])
     let closed = Signal()
+    let logLines = Shared<[(level: Logger.Level, message: String)]>([])
 
     init(limits: TransportLimits = .testMin) throws {
-        loop = try EventLoop.forTest("echo-server", limits: limits)
+        loop = try EventLoop.forTest("echo-server", limits: limits, logger: CapturingLogHandler.logger(into: logLines))
         let closes = self.closes, closed = self.closed, loop = self.loop
         port = try loop.sync {
             try TCPListener(on: loop, at: loopback) { connection in
@@ -74,6 +76,25 @@ final class PeerEchoServer: Sendable {
         #expect(try Self.echo(frames, port: server.port, on: client) == frames)
     }
 
+    @Test func framesSentInOneLoopTurnGoOutInOneWrite() throws {
+        let server = try PeerEchoServer()
+        defer { server.shutdown() }
+        let loop = try EventLoop.forTest("coalescing")
+        defer { loop.shutdown() }
+        let echoed = Shared(0), allEchoed = Signal()
+        let frames = Self.frames(count: 100, bodyBytesMax: 40)
+        let connection = try loop.sync {
+            let connection = TCPConnection.connect(on: loop, to: loopback.withPort(server.port)) { _ in }
+            connection.startReading(with: PeerFrameDecoder(frameBytesMax: 64)) { _ in
+                if echoed.withValue({ $0 += 1; return $0 }) == frames.count { allEchoed.fire() }
+            }
+            for frame in frames { _ = connection.send(frame) }
+            return connection
+        }
+        #expect(allEchoed.wait())
+        #expect(try loop.sync { connection.writeCount } == 1)
+    }
+
     @Test func aFrameSplitAcrossManySmallReadsIsReassembled() throws {
         var limits = TransportLimits.testMin
         limits.readChunkBytes = 7  // the server reads at most 7 bytes at a time
@@ -132,6 +153,8 @@ final class PeerEchoServer: Sendable {
         if input == .truncated { bad.finishSending() }
         #expect(server.closed.wait(), "the server did not close the connection that sent \(input)")
         #expect(server.closes.snapshot.map { $0?.kind } == [input.expectedKind])
+        let warnings = server.logLines.snapshot.filter { $0.level == .warning }.map(\.message)
+        #expect(warnings.count == 1 && warnings[0].hasPrefix("closing connection: "), "log: \(warnings)")
         #expect(bad.readToEnd().isEmpty)
 
         good.send(probe)
@@ -192,6 +215,63 @@ final class PeerEchoServer: Sendable {
         #expect(client.read(count: queuedCount * frameBytes).count == queuedCount * frameBytes)
     }
 
+    @Test func aPausedConnectionDeliversNoFramesUntilResumedThenDeliversTheBufferedOnes() throws {
+        let loop = try EventLoop.forTest("pause")
+        defer { loop.shutdown() }
+        let delivered = Shared<[PeerFrame]>([]), arrived = Signal()
+        let accepted = Shared<TCPConnection?>(nil)
+        let port = try loop.sync {
+            try TCPListener(on: loop, at: loopback) { connection in
+                accepted.withValue { $0 = connection }
+                connection.startReading(with: PeerFrameDecoder(frameBytesMax: 64)) { frame in
+                    if delivered.withValue({ $0.append(frame); return $0.count }) == 1 { connection.pauseReading() }
+                    arrived.fire()
+                }
+            }.localAddress.port
+        }
+        let frames = (1...3).map { PeerFrame(kind: 0, body: [UInt8($0)]) }
+        let client = try RawClient(port: port)
+        client.send(frames.flatMap { $0.encoded() })
+        #expect(arrived.wait())
+        let whilePaused = try loop.sync { () -> (count: Int, paused: Bool) in
+            (delivered.snapshot.count, accepted.snapshot!.isReadingPaused)
+        }
+        #expect(whilePaused.count == 1 && whilePaused.paused)
+        try loop.sync { accepted.snapshot!.resumeReading() }
+        #expect(arrived.wait() && arrived.wait())
+        #expect(delivered.snapshot == frames)
+    }
+
+    @Test func framesForwardedWhileBufferedFramesAreDeliveredAtTheEndOfATurnAreStillWritten() throws {
+        let loop = try EventLoop.forTest("forward")
+        defer { loop.shutdown() }
+        let accepted = Shared<[TCPConnection]>([]), sourcePaused = Signal()
+        let port = try loop.sync {
+            try TCPListener(on: loop, at: loopback) { connection in
+                let index = accepted.withValue { $0.append(connection); return $0.count - 1 }
+                guard index == 0 else { return }  // the second connection is the sink
+                connection.startReading(with: PeerFrameDecoder(frameBytesMax: 64)) { frame in
+                    if !connection.isReadingPaused && accepted.snapshot.count < 2 {
+                        connection.pauseReading()
+                        return sourcePaused.fire()
+                    }
+                    _ = accepted.snapshot[1].send(frame)
+                }
+            }.localAddress.port
+        }
+        let source = try RawClient(port: port)
+        let frames = (1...3).map { PeerFrame(kind: 0, body: [UInt8($0)]) }
+        source.send(frames.flatMap { $0.encoded() })
+        #expect(sourcePaused.wait())
+        let sink = try RawClient(port: port)
+        try loop.sync { #expect(accepted.snapshot.count == 2) }
+        // Frames 2 and 3 wait in the source's buffer; resuming delivers them at the end of the
+        // turn, and what they trigger on the sink must be written without another wake-up.
+        try loop.sync { accepted.snapshot[0].resumeReading() }
+        let expected = frames.dropFirst().flatMap { $0.encoded() }
+        #expect(sink.read(count: expected.count) == expected)
+    }
+
     @Test func shutdownClosesOpenConnectionsAndTheirPeersSeeTheEnd() throws {
         let server = try PeerEchoServer()
         let client = try RawClient(port: server.port)
@@ -202,6 +282,40 @@ final class PeerEchoServer: Sendable {
         #expect(server.closes.snapshot.count == 1)
         #expect(server.closes.snapshot.first! == nil)
         #expect(client.readToEnd().isEmpty)
+    }
+
+    @Test func aConnectThatGetsNoAnswerTimesOut() throws {
+        var limits = TransportLimits.testMin
+        limits.connectTimeout = .milliseconds(100)
+        let loop = try EventLoop.forTest("timeout", limits: limits)
+        defer { loop.shutdown() }
+        let listener = try UnacceptingListener()
+        let filler = try RawClient(port: listener.port)  // fills the accept queue of length 1
+        let failure = Shared<TransportError?>(nil), done = Signal()
+        let port = listener.port
+        try loop.sync {
+            _ = TCPConnection.connect(on: loop, to: loopback.withPort(port)) { error in
+                failure.withValue { $0 = error }
+                done.fire()
+            }
+        }
+        #expect(done.wait())
+        #expect(failure.snapshot?.kind == .timedOut)
+        withExtendedLifetime((listener, filler)) {}
+    }
+
+    @Test func aFrameLargerThanTheLimitIsRejectedBeforeItIsQueued() throws {
+        let server = try PeerEchoServer()
+        defer { server.shutdown() }
+        let loop = server.loop
+        let outcomes = try loop.sync { () -> [SendOutcome] in
+            let connection = TCPConnection.connect(on: loop, to: loopback.withPort(server.port)) { _ in }
+            defer { connection.close() }
+            let tooLarge = Array(repeating: UInt8(1), count: loop.limits.frameBytesMax + 1)
+            return [connection.send(PeerFrame(kind: 0, body: tooLarge)), connection.sendKafkaFrame(tooLarge),
+                    connection.send(PeerFrame(kind: 0, body: Array(tooLarge.dropLast())))]
+        }
+        #expect(outcomes == [.rejectedFrameTooLarge, .rejectedFrameTooLarge, .queued])
     }
 
     @Test func connectingToAPortNobodyListensOnReportsTheFailure() throws {

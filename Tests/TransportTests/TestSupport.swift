@@ -84,12 +84,19 @@ final class RawClient {
 
     /// Reads until the server closes (or the bounded wait ends); returns everything read.
     func readToEnd() -> [UInt8] {
+        readUntilServerCloses() ?? []
+    }
+
+    /// Reads until the server closes the connection (end of stream or reset) and returns what
+    /// it sent; nil if the server kept the connection open for the whole bounded wait.
+    func readUntilServerCloses() -> [UInt8]? {
         var all: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { return all }
-            all += chunk[0..<count]
+            if count > 0 { all += chunk[0..<count]; continue }
+            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return nil }
+            return all
         }
     }
 
@@ -103,5 +110,51 @@ final class RawClient {
             all += chunk[0..<got]
         }
         return all
+    }
+}
+
+/// A POSIX listening socket that never accepts: once its accept queue is full, the kernel drops
+/// further SYNs, so a connect to it hangs until the connector gives up.
+final class UnacceptingListener {
+    private let fd: Int32
+    let port: UInt16
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && listen(fd, 0) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        try #require(bound, "could not set up the unaccepting listener: errno \(errno)")
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    deinit { Glibc.close(fd) }
+}
+
+/// A log handler that keeps every message, to check that the transport logged what it did.
+struct CapturingLogHandler: LogHandler {
+    let lines: Shared<[(level: Logger.Level, message: String)]>
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lines.withValue { $0.append((event.level, event.message.description)) }
+    }
+
+    /// A logger writing into `lines`.
+    static func logger(into lines: Shared<[(level: Logger.Level, message: String)]>) -> Logger {
+        Logger(label: "test") { _ in CapturingLogHandler(lines: lines) }
     }
 }

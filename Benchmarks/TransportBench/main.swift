@@ -1,0 +1,2 @@
+// Prints loopback throughput and latency of the transport; see Bench.swift.
+Bench.main()
