@@ -82,7 +82,6 @@ func replicas(_ partition: PartitionID, _ values: [Int64?]) -> [ReplicaLog] {
 func check(_ events: [HistoryEvent], _ replicaLogs: [ReplicaLog] = [], exampleCountMax: Int = 8) throws -> CheckReport {
     var finalLogs = FinalLogs(exampleCountMax: exampleCountMax)
     for log in replicaLogs { finalLogs.add(log) }
-    finalLogs.indexValues()
     var checker = HistoryChecker(finalLogs: finalLogs, options: CheckOptions(exampleCountMax: exampleCountMax))
     for (index, event) in events.enumerated() { try checker.record(event, line: index + 1) }
     return checker.finish()

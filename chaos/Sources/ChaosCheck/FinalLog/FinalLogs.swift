@@ -47,9 +47,9 @@ public struct FinalLogs: Sendable {
         if candidate.entryCount > current.entryCount { logs[replica.partition] = candidate }
     }
 
-    /// Indexes every value of the final logs; call once after the last ``add(_:)``.
-    public mutating func indexValues() {
-        precondition(placements.isEmpty, "indexValues is called once")
+    /// Indexes every value of the final logs (``HistoryChecker`` does, once all are added).
+    mutating func indexValues() {
+        precondition(placements.isEmpty && duplicates.isEmpty, "values are indexed once")
         for partition in partitions {
             for entry in logs[partition]!.allEntries {
                 switch entry.content {
