@@ -165,6 +165,20 @@ import Testing
         #expect(examples[1].detail.contains("ends at"))
     }
 
+    @Test func replicasHoldingTheSameValueWithDifferentBytesAreDivergent() throws {
+        var h = HistoryBuilder()
+        h.send(1, 10, to: 0, at: 0)
+        h.poll(5, [(0, 0, 10)])
+        let logs = [(name: "n1", crc: UInt32(7)), ("n2", 7), ("n3", 8), ("n4", nil)].map { name, crc in
+            ReplicaLog(partition: 0, replica: name, startOffset: 0, endOffset: 1,
+                       entries: [LogEntry(offset: 0, content: .value(10), checksum: crc)])
+        }
+        let report = try check(h.events, logs)
+        #expect(report.kinds == [.divergentReplica])
+        #expect(report.anomalies(of: .divergentReplica)?.count == 1)
+        #expect(report.examples(of: .divergentReplica).first?.detail.contains("10 (crc 8)") == true)
+    }
+
     @Test func aCommittedOffsetMovingBackwardsIsAnOffsetCommitRegression() throws {
         var h = HistoryBuilder()
         h.commit(5, 0, 10)

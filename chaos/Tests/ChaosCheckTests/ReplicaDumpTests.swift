@@ -8,12 +8,12 @@ import Testing
             {"partition":3,"replica":"n2","start":0,"end":3}
             {"offset":0,"value":17}
             {"offset":1,"control":true}
-            {"offset":2,"foreign":true}
+            {"offset":2,"foreign":true,"crc":4294967295}
             """
         let log = try ReplicaDumpReader.read(text: text, source: "d")
         #expect(log == ReplicaLog(partition: 3, replica: "n2", startOffset: 0, endOffset: 3, entries: [
             LogEntry(offset: 0, content: .value(17)), LogEntry(offset: 1, content: .control),
-            LogEntry(offset: 2, content: .foreign),
+            LogEntry(offset: 2, content: .foreign, checksum: 0xFFFF_FFFF),
         ]))
     }
 
@@ -27,6 +27,8 @@ import Testing
         (#"{"partition":0,"start":0,"end":2}"#, 1, "the header needs \"partition\", \"replica\""),
         ("{\"partition\":0,\"replica\":\"n1\",\"start\":0,\"end\":2}\n{\"offset\":1,\"control\":1}", 2,
          "field \"control\" is not a boolean"),
+        ("{\"partition\":0,\"replica\":\"n1\",\"start\":0,\"end\":2}\n{\"offset\":1,\"control\":true,\"crc\":-1}", 2,
+         "crc -1 is not a 32-bit checksum"),
     ] as [(String, Int, String)])
     func aBadDumpIsRejectedWithItsLine(text: String, line: Int, message: String) {
         do {

@@ -76,28 +76,36 @@ public enum ReplicaDumpReader {
     }
 
     /// A record line: `{"offset":5,"value":17}`, `{"offset":6,"control":true}` or
-    /// `{"offset":7,"foreign":true}`.
+    /// `{"offset":7,"foreign":true}`, each optionally with `"crc"`: the record's CRC32C.
     private static func entry(_ bytes: ArraySlice<UInt8>) throws(LineError) -> LogEntry {
         var offset: Int64?
         var value: Int64?
         var control = false
         var foreign = false
+        var checksum: Int64?
         try JSONLineScanner.object(bytes) { (scanner, name) throws(LineError) in
             switch name {
             case "offset": offset = try scanner.integer(name)
             case "value": value = try scanner.integer(name)
             case "control": control = try scanner.boolean(name)
             case "foreign": foreign = try scanner.boolean(name)
+            case "crc": checksum = try scanner.integer(name)
             default: try scanner.skipValue()
             }
         }
         guard let offset else { throw LineError("missing field \"offset\"") }
         guard offset >= 0 else { throw LineError("offset \(offset) is negative") }
+        let crc = try checksum.map { (checksum: Int64) throws(LineError) -> UInt32 in
+            guard let crc = UInt32(exactly: checksum) else { throw LineError("crc \(checksum) is not a 32-bit checksum") }
+            return crc
+        }
+        let content: LogEntryContent
         switch (value, control, foreign) {
-        case (let value?, false, false): return LogEntry(offset: LogOffset(offset), content: .value(RecordValue(value)))
-        case (nil, true, false): return LogEntry(offset: LogOffset(offset), content: .control)
-        case (nil, false, true): return LogEntry(offset: LogOffset(offset), content: .foreign)
+        case (let value?, false, false): content = .value(RecordValue(value))
+        case (nil, true, false): content = .control
+        case (nil, false, true): content = .foreign
         default: throw LineError("a record line has exactly one of \"value\", \"control\": true, \"foreign\": true")
         }
+        return LogEntry(offset: LogOffset(offset), content: content, checksum: crc)
     }
 }
