@@ -165,13 +165,18 @@ struct RandomHistory {
         let position = consumer.positions[partition] ?? 0
         let offset = isReset ? LogOffset(Int64.random(in: 0...position.rawValue, using: &random))
             : max(current ?? position, position)
-        let outcome: EventType = isReset ? .ok : [.ok, .ok, .ok, .fail, .info].randomElement(using: &random)!
+        let outcome: EventType = [.ok, .ok, .ok, .fail, .info].randomElement(using: &random)!
         if outcome == .ok || (outcome == .info && Bool.random(using: &random)) {
             committed[consumer.group, default: [:]][partition] = offset
         }
-        if outcome == .ok {
+        // The floor the checker must hold: an indeterminate reset leaves it unknown.
+        switch (outcome, isReset) {
+        case (.ok, false):
             let floor = commitFloors[consumer.group]?[partition]
-            commitFloors[consumer.group, default: [:]][partition] = isReset ? offset : max(floor ?? offset, offset)
+            commitFloors[consumer.group, default: [:]][partition] = max(floor ?? offset, offset)
+        case (.ok, true): commitFloors[consumer.group, default: [:]][partition] = offset
+        case (.info, true): commitFloors[consumer.group]?[partition] = nil
+        default: break
         }
         emitPair(consumer.process, outcome, .commitOffset(OffsetCommitOperation(
             group: consumer.group, partition: partition, offset: offset, isReset: isReset)))

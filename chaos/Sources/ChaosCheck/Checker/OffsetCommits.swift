@@ -50,7 +50,11 @@ struct OffsetCommits {
         if commit.isReset {
             states[key, default: State()].resetsInFlight -= 1
             states[key, default: State()].resetCount += 1
-            if type == .ok { states[key, default: State()].floor = commit.offset }
+            switch type {
+            case .ok: states[key, default: State()].floor = commit.offset
+            case .info: states[key, default: State()].floor = nil  // it may or may not have moved back
+            case .fail, .invoke: break
+            }
             return nil
         }
         guard type == .ok else { return nil }
