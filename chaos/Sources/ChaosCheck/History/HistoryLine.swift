@@ -1,5 +1,3 @@
-import Foundation
-
 /// The JSON object on one line of a history file: the flat wire form of a ``HistoryEvent``.
 ///
 /// Which fields an operation needs is in `chaos/README.md`; fields an operation does not use
@@ -155,16 +153,5 @@ extension HistoryLine {
     private func logOffset(_ number: Int64) throws(LineError) -> LogOffset {
         guard number >= 0 else { throw LineError("offset \(number) is negative") }
         return LogOffset(number)
-    }
-}
-
-extension HistoryEvent {
-    /// This event as one history line (JSON, no trailing newline), the form the harness writes.
-    public func jsonLine() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a struct of integers, strings and arrays of them cannot fail.
-        let data = try! encoder.encode(HistoryLine(self))
-        return String(decoding: data, as: UTF8.self)
     }
 }
