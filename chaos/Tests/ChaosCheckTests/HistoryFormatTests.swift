@@ -109,7 +109,8 @@ import Testing
     func aHistoryBreakingTheOperationRulesStopsTheCheckAtTheLine(_ name: String, _ picks: [Int], _ message: String) {
         let invoke = Self.everyOperation[0]
         var other = Self.everyOperation[1]
-        other.operation = .send(SendOperation(partition: 2, value: 8, producer: ProducerIdentity(id: 3, kind: .idempotent)))
+        other.operation = .send(SendOperation(
+            partition: 2, value: 8, producer: ProducerIdentity(id: 3, kind: .idempotent)))
         let pool = [invoke, Self.everyOperation[1], HistoryEvent(timeNanos: 3, process: 1, type: .invoke,
                                                                  operation: .poll(PollOperation())), other]
         let text = picks.map { pool[$0].jsonLine() }.joined(separator: "\n")

@@ -25,7 +25,8 @@ import Testing
         var expected: [[UInt8]] = []
         var total = 0
         while total < 3 * LineReader.chunkBytes {
-            let line = [UInt8](repeating: UInt8(ascii: "a") + UInt8(random.next() % 26), count: Int(random.next() % 5000))
+            let letter = UInt8(ascii: "a") + UInt8(random.next() % 26)
+            let line = [UInt8](repeating: letter, count: Int(random.next() % 5000))
             expected.append(line)
             total += line.count + 1
         }
@@ -43,7 +44,8 @@ import Testing
     }
 
     @Test func aMissingFileIsAnInputError() {
-        #expect(throws: InputError(source: "/nonexistent/h.jsonl", line: 0, message: "cannot open the file for reading")) {
+        let missing = InputError(source: "/nonexistent/h.jsonl", line: 0, message: "cannot open the file for reading")
+        #expect(throws: missing) {
             _ = try LineReader(path: "/nonexistent/h.jsonl", lineBytesMax: 10)
         }
     }

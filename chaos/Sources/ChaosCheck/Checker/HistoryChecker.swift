@@ -166,7 +166,8 @@ public struct HistoryChecker {
     private mutating func checkJumpNowOrLater(_ jump: PositionJump) {
         if let log = finalLogs.log(of: jump.partition) {
             if let skipped = log.firstDataRecord(between: jump.from, and: jump.to) {
-                report(pollSkip(jump, skipped: log.dataRecords(between: jump.from, and: jump.to), first: skipped.offset))
+                let count = log.dataRecords(between: jump.from, and: jump.to)
+                report(pollSkip(jump, skipped: count, first: skipped.offset))
             }
         } else if deferredJumps.count < options.deferredSkipCountMax {
             deferredJumps.append(jump)

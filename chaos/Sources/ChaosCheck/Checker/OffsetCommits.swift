@@ -38,7 +38,8 @@ struct OffsetCommits {
 
     /// Notes the invoke of a commit (resets matter: they suspend comparisons).
     mutating func invoke(_ commit: OffsetCommitOperation) {
-        if commit.isReset { states[Key(group: commit.group, partition: commit.partition), default: State()].resetsInFlight += 1 }
+        guard commit.isReset else { return }
+        states[Key(group: commit.group, partition: commit.partition), default: State()].resetsInFlight += 1
     }
 
     /// Checks a completed commit against the floor captured at its invoke.

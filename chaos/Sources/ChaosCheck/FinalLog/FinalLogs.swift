@@ -134,7 +134,8 @@ public struct FinalLogs: Sendable {
             anomalies.record(Anomaly(
                 .divergentReplica, partition: a.partition, offset: offset,
                 detail: "partition \(a.partition) offset \(offset): replica \(a.replica) holds "
-                    + "\(leftEntry?.summary ?? "nothing"), replica \(b.replica) holds \(rightEntry?.summary ?? "nothing")"))
+                    + "\(leftEntry?.summary ?? "nothing"), replica \(b.replica) holds "
+                    + "\(rightEntry?.summary ?? "nothing")"))
             return
         }
         if a.endOffset != b.endOffset {

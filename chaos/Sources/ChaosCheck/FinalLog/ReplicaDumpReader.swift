@@ -96,7 +96,9 @@ public enum ReplicaDumpReader {
         guard let offset else { throw LineError("missing field \"offset\"") }
         guard offset >= 0 else { throw LineError("offset \(offset) is negative") }
         let crc = try checksum.map { (checksum: Int64) throws(LineError) -> UInt32 in
-            guard let crc = UInt32(exactly: checksum) else { throw LineError("crc \(checksum) is not a 32-bit checksum") }
+            guard let crc = UInt32(exactly: checksum) else {
+                throw LineError("crc \(checksum) is not a 32-bit checksum")
+            }
             return crc
         }
         let content: LogEntryContent

@@ -108,7 +108,8 @@ extension HistoryLine {
                 value: RecordValue(try required(value, "value")), offset: try offset.map(logOffset),
                 producer: ProducerIdentity(id: try required(producer, "producer"), kind: kind)))
         case .poll:
-            return .poll(PollOperation(records: try polledRecords(), rebalanced: try (rebalanced ?? []).map(partitionID)))
+            let rebalancedPartitions = try (rebalanced ?? []).map(partitionID)
+            return .poll(PollOperation(records: try polledRecords(), rebalanced: rebalancedPartitions))
         case .assign:
             return .assign(partitions: try required(partitions, "partitions").map(partitionID))
         case .seek:

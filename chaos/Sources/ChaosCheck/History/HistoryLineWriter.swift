@@ -24,7 +24,9 @@ extension HistoryEvent {
         if let group = line.group { text += ",\"group\":" + Self.quoted(group) }
         if let reset = line.reset { text += ",\"reset\":\(reset)" }
         if let fault = line.fault { text += ",\"fault\":" + Self.quoted(fault) }
-        if let targets = line.targets { text += ",\"targets\":[" + targets.map(Self.quoted).joined(separator: ",") + "]" }
+        if let targets = line.targets {
+            text += ",\"targets\":[" + targets.map(Self.quoted).joined(separator: ",") + "]"
+        }
         return text + "}"
     }
 

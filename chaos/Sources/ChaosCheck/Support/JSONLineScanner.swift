@@ -209,13 +209,12 @@ struct JSONLineScanner {
         }
     }
 
+    /// Bytes a JSON number is made of; syntax beyond that is not checked in skipped fields.
+    private static let numberBytes = Set("0123456789+-.eE".utf8)
+
     private mutating func skipNumber() throws(LineError) {
         let start = index
-        while let byte = peek(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
-            || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
-        {
-            index += 1
-        }
+        while let byte = peek(), Self.numberBytes.contains(byte) { index += 1 }
         guard index > start else { throw error("invalid value") }
     }
 
