@@ -165,6 +165,20 @@ import Testing
         #expect(examples[1].detail.contains("ends at"))
     }
 
+    @Test func replicasHoldingTheSameValueWithDifferentBytesAreDivergent() throws {
+        var h = HistoryBuilder()
+        h.send(1, 10, to: 0, at: 0)
+        h.poll(5, [(0, 0, 10)])
+        let logs = [(name: "n1", crc: UInt32(7)), ("n2", 7), ("n3", 8), ("n4", nil)].map { name, crc in
+            ReplicaLog(partition: 0, replica: name, startOffset: 0, endOffset: 1,
+                       entries: [LogEntry(offset: 0, content: .value(10), checksum: crc)])
+        }
+        let report = try check(h.events, logs)
+        #expect(report.kinds == [.divergentReplica])
+        #expect(report.anomalies(of: .divergentReplica)?.count == 1)
+        #expect(report.examples(of: .divergentReplica).first?.detail.contains("10 (crc 8)") == true)
+    }
+
     @Test func aCommittedOffsetMovingBackwardsIsAnOffsetCommitRegression() throws {
         var h = HistoryBuilder()
         h.commit(5, 0, 10)
@@ -183,13 +197,15 @@ import Testing
         #expect(report.anomalies(of: .offsetCommitRegression)?.count == 2)
     }
 
-    @Test func anExplicitResetAndAFailedCommitDoNotCountAsRegressions() throws {
+    @Test func explicitResetsEvenIndeterminateOnesAndFailedCommitsDoNotCountAsRegressions() throws {
         var h = HistoryBuilder()
         h.commit(5, 0, 10)
         h.commit(5, 0, 3, outcome: .fail)
         h.commit(5, 0, 2, reset: true)
         h.fetch(6, 0, returns: 2)
         h.commit(5, group: "other", 0, 1)
+        h.commit(5, 0, 1, reset: true, outcome: .info)  // may have moved the offset back to 1
+        h.fetch(6, 0, returns: 1)
         let report = try check(h.events)
         #expect(report.kinds == [])
     }

@@ -54,7 +54,9 @@ struct HistoryBuilder {
         append(process, outcome, .commitOffset(commit))
     }
 
-    mutating func fetch(_ process: ProcessID, group: String = "g", _ partition: PartitionID, returns offset: LogOffset?) {
+    mutating func fetch(
+        _ process: ProcessID, group: String = "g", _ partition: PartitionID, returns offset: LogOffset?
+    ) {
         append(process, .invoke, .fetchOffset(OffsetFetchOperation(group: group, partition: partition)))
         append(process, .ok, .fetchOffset(OffsetFetchOperation(group: group, partition: partition, offset: offset)))
     }
@@ -69,8 +71,8 @@ func replica(_ partition: PartitionID, _ name: String, _ values: [Int64?], end: 
     let entries = values.enumerated().map { index, value in
         LogEntry(offset: LogOffset(Int64(index)), content: value.map { .value(RecordValue($0)) } ?? .control)
     }
-    return ReplicaLog(partition: partition, replica: name, startOffset: 0, endOffset: LogOffset(end ?? Int64(values.count)),
-                      entries: entries)
+    return ReplicaLog(partition: partition, replica: name, startOffset: 0,
+                      endOffset: LogOffset(end ?? Int64(values.count)), entries: entries)
 }
 
 /// Three identical replicas of one partition.
@@ -82,7 +84,6 @@ func replicas(_ partition: PartitionID, _ values: [Int64?]) -> [ReplicaLog] {
 func check(_ events: [HistoryEvent], _ replicaLogs: [ReplicaLog] = [], exampleCountMax: Int = 8) throws -> CheckReport {
     var finalLogs = FinalLogs(exampleCountMax: exampleCountMax)
     for log in replicaLogs { finalLogs.add(log) }
-    finalLogs.indexValues()
     var checker = HistoryChecker(finalLogs: finalLogs, options: CheckOptions(exampleCountMax: exampleCountMax))
     for (index, event) in events.enumerated() { try checker.record(event, line: index + 1) }
     return checker.finish()

@@ -31,8 +31,16 @@ import Testing
 
     @Test func aSendLineIsTheDocumentedFlatObject() {
         let line = Self.everyOperation[1].jsonLine()
-        #expect(line == #"{"key":"k","offset":40,"op":"send","partition":2,"process":1,"producer":3,"#
-            + #""producer_kind":"idempotent","time":2,"type":"ok","value":7}"#)
+        #expect(line == #"{"time":2,"process":1,"op":"send","type":"ok","partition":2,"key":"k","value":7,"#
+            + #""producer":3,"producer_kind":"idempotent","offset":40}"#)
+    }
+
+    @Test func stringsWithQuotesBackslashesControlCharactersAndNonASCIIReadBackAsWritten() throws {
+        let kind = "k\"i\\l\nl\u{01}\u{1F}é😀/"
+        let event = HistoryEvent(timeNanos: 1, process: nil, type: .info,
+                                 operation: .fault(FaultOperation(kind: kind, targets: ["n1\t", ""])))
+        var reader = HistoryReader(text: event.jsonLine())
+        #expect(try reader.next()?.event == event)
     }
 
     @Test func blankLinesAndCarriageReturnsAreAccepted() throws {
@@ -101,7 +109,8 @@ import Testing
     func aHistoryBreakingTheOperationRulesStopsTheCheckAtTheLine(_ name: String, _ picks: [Int], _ message: String) {
         let invoke = Self.everyOperation[0]
         var other = Self.everyOperation[1]
-        other.operation = .send(SendOperation(partition: 2, value: 8, producer: ProducerIdentity(id: 3, kind: .idempotent)))
+        other.operation = .send(SendOperation(
+            partition: 2, value: 8, producer: ProducerIdentity(id: 3, kind: .idempotent)))
         let pool = [invoke, Self.everyOperation[1], HistoryEvent(timeNanos: 3, process: 1, type: .invoke,
                                                                  operation: .poll(PollOperation())), other]
         let text = picks.map { pool[$0].jsonLine() }.joined(separator: "\n")

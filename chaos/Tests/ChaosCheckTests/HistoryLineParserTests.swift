@@ -63,6 +63,6 @@ import Testing
     @Test func nestingBeyondTheBoundIsAnErrorNotARecursionWithoutEnd() {
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         let line = #"{"time":1,"op":"poll","type":"ok","x":"# + deep + "}"
-        #expect(throws: HistoryLineError.self) { try HistoryLineParser.parse(Array(line.utf8)[...]) }
+        #expect(throws: LineError.self) { try HistoryLineParser.parse(Array(line.utf8)[...]) }
     }
 }

@@ -64,12 +64,15 @@ struct HistoryMutation {
             guard let partition = logs.first(where: { $0.entries.count >= 2 })?.partition else { return false }
             let count = logs.first { $0.partition == partition }!.entries.count
             let removed = Int.random(in: 0..<(count - 1), using: &random)
-            for index in logs.indices where logs[index].partition == partition { logs[index].entries.remove(at: removed) }
+            for index in logs.indices where logs[index].partition == partition {
+                logs[index].entries.remove(at: removed)
+            }
         case .phantom:
             appendEverywhere(PartitionID(0), .value(RecordValue(Int64.max)))
         case .offsetCommitRegression:
             guard let (group, partition, floor) = commitFloor() else { return false }
-            let commit = OffsetCommitOperation(group: group, partition: partition, offset: LogOffset(floor.rawValue - 1))
+            let below = LogOffset(floor.rawValue - 1)
+            let commit = OffsetCommitOperation(group: group, partition: partition, offset: below)
             emit(999, .invoke, .commitOffset(commit))
             emit(999, .ok, .commitOffset(commit))
         case .unseen, .plainDuplicate:
@@ -79,9 +82,10 @@ struct HistoryMutation {
     }
 
     private mutating func sameProducerPair() -> (RandomHistory.AckedSend, RandomHistory.AckedSend)? {
-        let pairs = zip(run.acked.indices, run.acked.indices.dropFirst()).compactMap { _, second in
-            run.acked[..<second].last { $0.producer == run.acked[second].producer && $0.partition == run.acked[second].partition }
-                .map { ($0, run.acked[second]) }
+        let pairs = run.acked.indices.dropFirst().compactMap { second in
+            let later = run.acked[second]
+            return run.acked[..<second].last { $0.producer == later.producer && $0.partition == later.partition }
+                .map { ($0, later) }
         }
         return pairs.randomElement(using: &random)
     }

@@ -18,7 +18,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory + "/replicas", withIntermediateDirectories: true)
         try write(run.events.map { $0.jsonLine() }, to: directory + "/history.jsonl")
         for log in run.replicaLogs {
-            let header = #"{"partition":\#(log.partition),"replica":"\#(log.replica)","start":\#(log.startOffset),"end":\#(log.endOffset)}"#
+            let header = #"{"partition":\#(log.partition),"replica":"\#(log.replica)","#
+                + #""start":\#(log.startOffset),"end":\#(log.endOffset)}"#
             let records = log.entries.map { entry -> String in
                 switch entry.content {
                 case .value(let value): #"{"offset":\#(entry.offset),"value":\#(value)}"#

@@ -58,7 +58,9 @@ struct RandomHistory {
             ["n1", "n2", "n3"].map { name in
                 ReplicaLog(partition: PartitionID(index), replica: name, startOffset: 0,
                            endOffset: LogOffset(Int64(logs[index].count)),
-                           entries: logs[index].enumerated().map { LogEntry(offset: LogOffset(Int64($0)), content: $1) })
+                           entries: logs[index].enumerated().map {
+                               LogEntry(offset: LogOffset(Int64($0)), content: $1)
+                           })
             }
         }
     }
@@ -67,8 +69,10 @@ struct RandomHistory {
         switch Int.random(in: 0..<10, using: &random) {
         case 0..<5: producerStep(producers.randomElement(using: &random)!)
         case 5..<9: consumerStep(Int.random(in: 0..<consumers.count, using: &random))
-        default: emit(nil, .info, .fault(FaultOperation(kind: ["kill", "pause", "partition", "heal"].randomElement(using: &random)!,
-                                                          targets: ["n\(Int.random(in: 1...3, using: &random))"])))
+        default:
+            let kind = ["kill", "pause", "partition", "heal"].randomElement(using: &random)!
+            let target = "n\(Int.random(in: 1...3, using: &random))"
+            emit(nil, .info, .fault(FaultOperation(kind: kind, targets: [target])))
         }
     }
 
@@ -86,7 +90,8 @@ struct RandomHistory {
         switch Int.random(in: 0..<20, using: &random) {
         case 0..<15:
             send.offset = append(send.value, to: send.partition)
-            acked.append(AckedSend(value: send.value, partition: send.partition, offset: send.offset!, producer: producer))
+            acked.append(AckedSend(value: send.value, partition: send.partition, offset: send.offset!,
+                                   producer: producer))
             emit(process, .ok, .send(send))
         case 15..<17:
             failedSends.append((send.value, send.partition))
@@ -165,13 +170,18 @@ struct RandomHistory {
         let position = consumer.positions[partition] ?? 0
         let offset = isReset ? LogOffset(Int64.random(in: 0...position.rawValue, using: &random))
             : max(current ?? position, position)
-        let outcome: EventType = isReset ? .ok : [.ok, .ok, .ok, .fail, .info].randomElement(using: &random)!
+        let outcome: EventType = [.ok, .ok, .ok, .fail, .info].randomElement(using: &random)!
         if outcome == .ok || (outcome == .info && Bool.random(using: &random)) {
             committed[consumer.group, default: [:]][partition] = offset
         }
-        if outcome == .ok {
+        // The floor the checker must hold: an indeterminate reset leaves it unknown.
+        switch (outcome, isReset) {
+        case (.ok, false):
             let floor = commitFloors[consumer.group]?[partition]
-            commitFloors[consumer.group, default: [:]][partition] = isReset ? offset : max(floor ?? offset, offset)
+            commitFloors[consumer.group, default: [:]][partition] = max(floor ?? offset, offset)
+        case (.ok, true): commitFloors[consumer.group, default: [:]][partition] = offset
+        case (.info, true): commitFloors[consumer.group]?[partition] = nil
+        default: break
         }
         emitPair(consumer.process, outcome, .commitOffset(OffsetCommitOperation(
             group: consumer.group, partition: partition, offset: offset, isReset: isReset)))

@@ -8,12 +8,12 @@ import Testing
             {"partition":3,"replica":"n2","start":0,"end":3}
             {"offset":0,"value":17}
             {"offset":1,"control":true}
-            {"offset":2,"foreign":true}
+            {"offset":2,"foreign":true,"crc":4294967295}
             """
         let log = try ReplicaDumpReader.read(text: text, source: "d")
         #expect(log == ReplicaLog(partition: 3, replica: "n2", startOffset: 0, endOffset: 3, entries: [
             LogEntry(offset: 0, content: .value(17)), LogEntry(offset: 1, content: .control),
-            LogEntry(offset: 2, content: .foreign),
+            LogEntry(offset: 2, content: .foreign, checksum: 0xFFFF_FFFF),
         ]))
     }
 
@@ -24,7 +24,11 @@ import Testing
         ("{\"partition\":0,\"replica\":\"n1\",\"start\":0,\"end\":2}\n{\"offset\":0,\"value\":1,\"control\":true}", 2,
          "exactly one of"),
         ("{\"partition\":0,\"replica\":\"n1\",\"start\":0,\"end\":2}\n{\"value\":1}", 2, "missing field \"offset\""),
-        (#"{"partition":0,"start":0,"end":2}"#, 1, "missing field \"replica\""),
+        (#"{"partition":0,"start":0,"end":2}"#, 1, "the header needs \"partition\", \"replica\""),
+        ("{\"partition\":0,\"replica\":\"n1\",\"start\":0,\"end\":2}\n{\"offset\":1,\"control\":1}", 2,
+         "field \"control\" is not a boolean"),
+        ("{\"partition\":0,\"replica\":\"n1\",\"start\":0,\"end\":2}\n{\"offset\":1,\"control\":true,\"crc\":-1}", 2,
+         "crc -1 is not a 32-bit checksum"),
     ] as [(String, Int, String)])
     func aBadDumpIsRejectedWithItsLine(text: String, line: Int, message: String) {
         do {
@@ -33,6 +37,15 @@ import Testing
         } catch {
             #expect(error.line == line)
             #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+
+    @Test func arbitraryBytesNeverTrapTheDumpReader() {
+        var generator = SplitMix64(seed: 5)
+        let header = #"{"partition":0,"replica":"n1","start":0,"end":9}"# + "\n"
+        for _ in 0..<500 {
+            let bytes = (0..<Int(generator.next() % 120)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            _ = try? ReplicaDumpReader.read(text: header + String(decoding: bytes, as: UTF8.self), source: "d")
         }
     }
 }

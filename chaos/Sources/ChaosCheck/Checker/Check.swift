@@ -14,7 +14,6 @@ public enum Check {
     ) throws(InputError) -> CheckReport {
         var finalLogs = FinalLogs(exampleCountMax: options.exampleCountMax)
         while let replica = try replicas() { finalLogs.add(replica) }
-        finalLogs.indexValues()
         var checker = HistoryChecker(finalLogs: finalLogs, options: options)
         while let (line, event) = try history.next() {
             do {

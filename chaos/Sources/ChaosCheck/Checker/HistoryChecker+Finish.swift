@@ -20,7 +20,9 @@ extension HistoryChecker {
             let seen = observed.sortedOffsets(in: partition)
             for jump in jumpsByPartition[partition]! {
                 let index = seen.partitionPoint { $0 > jump.from }
-                if index < seen.count && seen[index] < jump.to { report(pollSkip(jump, skipped: nil, first: seen[index])) }
+                if index < seen.count && seen[index] < jump.to {
+                    report(pollSkip(jump, skipped: nil, first: seen[index]))
+                }
             }
         }
     }
@@ -62,18 +64,21 @@ extension HistoryChecker {
             return
         }
         guard placement.partition == value.partition else {
-            report(lost("but it is in partition \(placement.partition) at offset \(placement.offset)", value.ackedOffset))
+            let found = "partition \(placement.partition) at offset \(placement.offset)"
+            report(lost("but it is in \(found)", value.ackedOffset))
             return
         }
         if let offset = value.ackedOffset, log.content(at: offset) != .value(value.value) {
             let held = log.content(at: offset)?.description ?? "nothing"
-            report(lost("but the final log holds \(held) there and \(value.value) at offset \(placement.offset)", offset))
+            let found = "\(value.value) at offset \(placement.offset)"
+            report(lost("but the final log holds \(held) there and \(found)", offset))
             return
         }
         if !value.isPolled {
             report(Anomaly(.unseen, partition: value.partition, offset: placement.offset, value: value.value,
                            process: value.process, timeNanos: value.completionTimeNanos,
-                           detail: "\(value.value) was never polled; the final log holds it at offset \(placement.offset)"))
+                           detail: "\(value.value) was never polled; the final log holds it at offset "
+                               + "\(placement.offset)"))
         }
     }
 
@@ -107,7 +112,8 @@ extension HistoryChecker {
                 guard sentTo != partition else { continue }
                 report(Anomaly(.phantom, partition: partition, offset: entry.offset, value: value,
                                detail: "the final log of partition \(partition) holds \(value) at offset "
-                                   + "\(entry.offset), which was " + (sentTo.map { "sent to partition \($0)" } ?? "never sent")))
+                                   + "\(entry.offset), which was "
+                                   + (sentTo.map { "sent to partition \($0)" } ?? "never sent")))
             }
         }
     }
@@ -131,7 +137,9 @@ extension HistoryChecker {
             operations: statistics.operations.keys.sorted().map {
                 CheckReport.OperationRow(operation: $0.rawValue, counts: statistics.operations[$0]!)
             },
-            faults: statistics.faults.keys.sorted().map { CheckReport.FaultRow(kind: $0, counts: statistics.faults[$0]!) },
+            faults: statistics.faults.keys.sorted().map {
+                CheckReport.FaultRow(kind: $0, counts: statistics.faults[$0]!)
+            },
             anomalies: rows, partitionsWithFinalLog: withLog, partitionsMissingFinalLog: missing, notes: notes)
     }
 }

@@ -5,7 +5,7 @@
 /// Partitions with a final log are checked against it (lost writes, precommitted reads, poll
 /// skips, duplicates, phantoms). Partitions without one are checked from what clients saw, as
 /// Jepsen's checker does. Memory grows with the number of values sent and offsets observed,
-/// a few dozen bytes each, never with the length of one poll or the number of anomalies.
+/// about a hundred bytes each; examples of anomalies are bounded per kind.
 public struct HistoryChecker {
     let options: CheckOptions
     let finalLogs: FinalLogs
@@ -25,12 +25,13 @@ public struct HistoryChecker {
 
     /// Starts a check.
     /// - Parameters:
-    ///   - finalLogs: the replicas' logs, values indexed (``FinalLogs/indexValues()``); empty
-    ///     to check from the history alone.
+    ///   - finalLogs: every replica's log, added; empty to check from the history alone.
     ///   - options: bounds of the check.
     public init(finalLogs: FinalLogs, options: CheckOptions = CheckOptions()) {
         self.options = options
-        self.finalLogs = finalLogs
+        var indexed = finalLogs
+        indexed.indexValues()
+        self.finalLogs = indexed
         self.anomalies = AnomalyLog(exampleCountMax: options.exampleCountMax)
     }
 
@@ -165,7 +166,8 @@ public struct HistoryChecker {
     private mutating func checkJumpNowOrLater(_ jump: PositionJump) {
         if let log = finalLogs.log(of: jump.partition) {
             if let skipped = log.firstDataRecord(between: jump.from, and: jump.to) {
-                report(pollSkip(jump, skipped: log.dataRecords(between: jump.from, and: jump.to), first: skipped.offset))
+                let count = log.dataRecords(between: jump.from, and: jump.to)
+                report(pollSkip(jump, skipped: count, first: skipped.offset))
             }
         } else if deferredJumps.count < options.deferredSkipCountMax {
             deferredJumps.append(jump)

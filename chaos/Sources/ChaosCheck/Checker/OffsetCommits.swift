@@ -38,7 +38,8 @@ struct OffsetCommits {
 
     /// Notes the invoke of a commit (resets matter: they suspend comparisons).
     mutating func invoke(_ commit: OffsetCommitOperation) {
-        if commit.isReset { states[Key(group: commit.group, partition: commit.partition), default: State()].resetsInFlight += 1 }
+        guard commit.isReset else { return }
+        states[Key(group: commit.group, partition: commit.partition), default: State()].resetsInFlight += 1
     }
 
     /// Checks a completed commit against the floor captured at its invoke.
@@ -50,7 +51,11 @@ struct OffsetCommits {
         if commit.isReset {
             states[key, default: State()].resetsInFlight -= 1
             states[key, default: State()].resetCount += 1
-            if type == .ok { states[key, default: State()].floor = commit.offset }
+            switch type {
+            case .ok: states[key, default: State()].floor = commit.offset
+            case .info: states[key, default: State()].floor = nil  // it may or may not have moved back
+            case .fail, .invoke: break
+            }
             return nil
         }
         guard type == .ok else { return nil }

@@ -47,9 +47,9 @@ public struct FinalLogs: Sendable {
         if candidate.entryCount > current.entryCount { logs[replica.partition] = candidate }
     }
 
-    /// Indexes every value of the final logs; call once after the last ``add(_:)``.
-    public mutating func indexValues() {
-        precondition(placements.isEmpty, "indexValues is called once")
+    /// Indexes every value of the final logs (``HistoryChecker`` does, once all are added).
+    mutating func indexValues() {
+        precondition(placements.isEmpty && duplicates.isEmpty, "values are indexed once")
         for partition in partitions {
             for entry in logs[partition]!.allEntries {
                 switch entry.content {
@@ -124,18 +124,19 @@ public struct FinalLogs: Sendable {
         var j = right.startIndex
         while i < left.endIndex || j < right.endIndex {
             let offset = min(i < left.endIndex ? left[i].offset : to, j < right.endIndex ? right[j].offset : to)
-            let leftContent = i < left.endIndex && left[i].offset == offset ? left[i].content : nil
-            let rightContent = j < right.endIndex && right[j].offset == offset ? right[j].content : nil
-            if leftContent != rightContent {
-                anomalies.record(Anomaly(
-                    .divergentReplica, partition: a.partition, offset: offset,
-                    detail: "partition \(a.partition) offset \(offset): replica \(a.replica) holds "
-                        + "\(leftContent?.description ?? "nothing"), replica \(b.replica) holds "
-                        + "\(rightContent?.description ?? "nothing")"))
-                return
+            let leftEntry = i < left.endIndex && left[i].offset == offset ? left[i] : nil
+            let rightEntry = j < right.endIndex && right[j].offset == offset ? right[j] : nil
+            if let leftEntry, let rightEntry, !leftEntry.differs(from: rightEntry) {
+                i += 1
+                j += 1
+                continue
             }
-            if leftContent != nil { i += 1 }
-            if rightContent != nil { j += 1 }
+            anomalies.record(Anomaly(
+                .divergentReplica, partition: a.partition, offset: offset,
+                detail: "partition \(a.partition) offset \(offset): replica \(a.replica) holds "
+                    + "\(leftEntry?.summary ?? "nothing"), replica \(b.replica) holds "
+                    + "\(rightEntry?.summary ?? "nothing")"))
+            return
         }
         if a.endOffset != b.endOffset {
             anomalies.record(Anomaly(

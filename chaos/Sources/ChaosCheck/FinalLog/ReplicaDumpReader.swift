@@ -33,59 +33,81 @@ public enum ReplicaDumpReader {
     }
 
     private static func read(_ lines: inout LineReader, source: String) throws(InputError) -> ReplicaLog {
-        let decoder = JSONLineDecoder()
         var log: ReplicaLog?
         while let (number, bytes) = try lines.next() {
-            if JSONLineDecoder.isBlank(bytes) { continue }
-            guard log != nil else {
-                let header = try decoder.decode(DumpHeader.self, from: bytes, source: source, line: number)
-                log = try header.emptyLog(source: source, line: number)
-                continue
+            if LineReader.isBlank(bytes) { continue }
+            do {
+                if log == nil {
+                    log = try header(bytes)
+                } else {
+                    log!.entries.append(try entry(bytes))
+                }
+            } catch {
+                throw InputError(source: source, line: number, message: error.message)
             }
-            let line = try decoder.decode(DumpEntryLine.self, from: bytes, source: source, line: number)
-            log!.entries.append(try line.entry(source: source, line: number))
         }
         guard let log else { throw InputError(source: source, line: 0, message: "empty dump: no header line") }
         return log
     }
-}
 
-/// The first line of a dump: `{"partition":0,"replica":"n1","start":0,"end":42}`.
-private struct DumpHeader: Decodable {
-    var partition: Int
-    var replica: String
-    var start: Int64
-    var end: Int64
-
-    func emptyLog(source: String, line: Int) throws(InputError) -> ReplicaLog {
+    /// The first line: `{"partition":0,"replica":"n1","start":0,"end":42}`.
+    private static func header(_ bytes: ArraySlice<UInt8>) throws(LineError) -> ReplicaLog {
+        var partition: Int?
+        var replica: String?
+        var start: Int64?
+        var end: Int64?
+        try JSONLineScanner.object(bytes) { (scanner, name) throws(LineError) in
+            switch name {
+            case "partition": partition = try scanner.int(name)
+            case "replica": replica = try scanner.string(name)
+            case "start": start = try scanner.integer(name)
+            case "end": end = try scanner.integer(name)
+            default: try scanner.skipValue()
+            }
+        }
+        guard let partition, let replica, let start, let end else {
+            throw LineError("the header needs \"partition\", \"replica\", \"start\" and \"end\"")
+        }
         guard partition >= 0, start >= 0, end >= start else {
-            throw InputError(source: source, line: line,
-                             message: "header needs partition >= 0 and 0 <= start <= end")
+            throw LineError("the header needs partition >= 0 and 0 <= start <= end")
         }
         return ReplicaLog(partition: PartitionID(partition), replica: replica, startOffset: LogOffset(start),
                           endOffset: LogOffset(end), entries: [])
     }
-}
 
-/// A record line: `{"offset":5,"value":17}`, `{"offset":6,"control":true}` or
-/// `{"offset":7,"foreign":true}`.
-private struct DumpEntryLine: Decodable {
-    var offset: Int64
-    var value: Int64?
-    var control: Bool?
-    var foreign: Bool?
-
-    func entry(source: String, line: Int) throws(InputError) -> LogEntry {
-        guard offset >= 0 else { throw InputError(source: source, line: line, message: "offset is negative") }
+    /// A record line: `{"offset":5,"value":17}`, `{"offset":6,"control":true}` or
+    /// `{"offset":7,"foreign":true}`, each optionally with `"crc"`: the record's CRC32C.
+    private static func entry(_ bytes: ArraySlice<UInt8>) throws(LineError) -> LogEntry {
+        var offset: Int64?
+        var value: Int64?
+        var control = false
+        var foreign = false
+        var checksum: Int64?
+        try JSONLineScanner.object(bytes) { (scanner, name) throws(LineError) in
+            switch name {
+            case "offset": offset = try scanner.integer(name)
+            case "value": value = try scanner.integer(name)
+            case "control": control = try scanner.boolean(name)
+            case "foreign": foreign = try scanner.boolean(name)
+            case "crc": checksum = try scanner.integer(name)
+            default: try scanner.skipValue()
+            }
+        }
+        guard let offset else { throw LineError("missing field \"offset\"") }
+        guard offset >= 0 else { throw LineError("offset \(offset) is negative") }
+        let crc = try checksum.map { (checksum: Int64) throws(LineError) -> UInt32 in
+            guard let crc = UInt32(exactly: checksum) else {
+                throw LineError("crc \(checksum) is not a 32-bit checksum")
+            }
+            return crc
+        }
         let content: LogEntryContent
-        switch (value, control ?? false, foreign ?? false) {
+        switch (value, control, foreign) {
         case (let value?, false, false): content = .value(RecordValue(value))
         case (nil, true, false): content = .control
         case (nil, false, true): content = .foreign
-        default:
-            throw InputError(source: source, line: line,
-                             message: "a record line has exactly one of \"value\", \"control\": true, \"foreign\": true")
+        default: throw LineError("a record line has exactly one of \"value\", \"control\": true, \"foreign\": true")
         }
-        return LogEntry(offset: LogOffset(offset), content: content)
+        return LogEntry(offset: LogOffset(offset), content: content, checksum: crc)
     }
 }

@@ -28,11 +28,28 @@ public struct LogEntry: Hashable, Sendable {
     public var offset: LogOffset
     /// What it holds.
     public var content: LogEntryContent
+    /// CRC32C of the record as stored (key, value, headers, timestamp), when the dump gives it:
+    /// replicas must agree byte for byte, not only on the value.
+    public var checksum: UInt32?
 
     /// Makes an entry.
-    public init(offset: LogOffset, content: LogEntryContent) {
+    public init(offset: LogOffset, content: LogEntryContent, checksum: UInt32? = nil) {
         self.offset = offset
         self.content = content
+        self.checksum = checksum
+    }
+
+    /// Whether two replicas' entries at one offset disagree: different contents, or different
+    /// checksums when both are known.
+    func differs(from other: LogEntry) -> Bool {
+        guard content == other.content else { return true }
+        guard let checksum, let otherChecksum = other.checksum else { return false }
+        return checksum != otherChecksum
+    }
+
+    /// The content, with its checksum when known, for reports.
+    var summary: String {
+        checksum.map { "\(content) (crc \(String($0, radix: 16)))" } ?? content.description
     }
 }
 

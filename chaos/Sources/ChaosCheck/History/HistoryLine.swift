@@ -1,5 +1,3 @@
-import Foundation
-
 /// The JSON object on one line of a history file: the flat wire form of a ``HistoryEvent``.
 ///
 /// Which fields an operation needs is in `chaos/README.md`; fields an operation does not use
@@ -78,39 +76,40 @@ extension HistoryLine {
 
     /// The event this line describes.
     /// - Throws: a message naming the missing or invalid field.
-    func event() throws(HistoryLineError) -> HistoryEvent {
+    func event() throws(LineError) -> HistoryEvent {
         guard let name = OperationName(rawValue: op) else {
             let known = OperationName.allCases.map(\.rawValue).joined(separator: ", ")
-            throw HistoryLineError("unknown op \"\(op)\" (expected one of: \(known))")
+            throw LineError("unknown op \"\(op)\" (expected one of: \(known))")
         }
         guard let eventType = EventType(rawValue: type) else {
-            throw HistoryLineError("unknown type \"\(type)\" (expected invoke, ok, fail or info)")
+            throw LineError("unknown type \"\(type)\" (expected invoke, ok, fail or info)")
         }
-        guard time >= 0 else { throw HistoryLineError("\"time\" is negative") }
-        let processID = try process.map { (number: Int) throws(HistoryLineError) -> ProcessID in
-            guard number >= 0 else { throw HistoryLineError("\"process\" is negative") }
+        guard time >= 0 else { throw LineError("\"time\" is negative") }
+        let processID = try process.map { (number: Int) throws(LineError) -> ProcessID in
+            guard number >= 0 else { throw LineError("\"process\" is negative") }
             return ProcessID(number)
         }
         if name != .fault && processID == nil {
-            throw HistoryLineError("missing field \"process\" (every client operation has one)")
+            throw LineError("missing field \"process\" (every client operation has one)")
         }
         let operation = try operation(named: name)
         return HistoryEvent(timeNanos: time, process: processID, type: eventType, operation: operation)
     }
 
-    private func operation(named name: OperationName) throws(HistoryLineError) -> Operation {
+    private func operation(named name: OperationName) throws(LineError) -> Operation {
         switch name {
         case .send:
             let kindText = try required(producerKind, "producer_kind")
             guard let kind = ProducerKind(rawValue: kindText) else {
-                throw HistoryLineError("unknown producer_kind \"\(kindText)\" (expected idempotent or plain)")
+                throw LineError("unknown producer_kind \"\(kindText)\" (expected idempotent or plain)")
             }
             return .send(SendOperation(
                 partition: try partitionID(required(partition, "partition")), key: key,
                 value: RecordValue(try required(value, "value")), offset: try offset.map(logOffset),
                 producer: ProducerIdentity(id: try required(producer, "producer"), kind: kind)))
         case .poll:
-            return .poll(PollOperation(records: try polledRecords(), rebalanced: try (rebalanced ?? []).map(partitionID)))
+            let rebalancedPartitions = try (rebalanced ?? []).map(partitionID)
+            return .poll(PollOperation(records: try polledRecords(), rebalanced: rebalancedPartitions))
         case .assign:
             return .assign(partitions: try required(partitions, "partitions").map(partitionID))
         case .seek:
@@ -129,12 +128,12 @@ extension HistoryLine {
         }
     }
 
-    private func polledRecords() throws(HistoryLineError) -> [PolledRecord] {
+    private func polledRecords() throws(LineError) -> [PolledRecord] {
         var result: [PolledRecord] = []
         result.reserveCapacity(records?.count ?? 0)
         for (index, triple) in (records ?? []).enumerated() {
             guard triple.count == 3, let partitionNumber = Int(exactly: triple[0]) else {
-                throw HistoryLineError("records[\(index)] is not a [partition, offset, value] triple")
+                throw LineError("records[\(index)] is not a [partition, offset, value] triple")
             }
             result.append(PolledRecord(partition: try partitionID(partitionNumber), offset: try logOffset(triple[1]),
                                        value: RecordValue(triple[2])))
@@ -142,35 +141,18 @@ extension HistoryLine {
         return result
     }
 
-    private func required<T>(_ field: T?, _ name: String) throws(HistoryLineError) -> T {
-        guard let field else { throw HistoryLineError("missing field \"\(name)\" for op \"\(op)\"") }
+    private func required<T>(_ field: T?, _ name: String) throws(LineError) -> T {
+        guard let field else { throw LineError("missing field \"\(name)\" for op \"\(op)\"") }
         return field
     }
 
-    private func partitionID(_ number: Int) throws(HistoryLineError) -> PartitionID {
-        guard number >= 0 else { throw HistoryLineError("partition \(number) is negative") }
+    private func partitionID(_ number: Int) throws(LineError) -> PartitionID {
+        guard number >= 0 else { throw LineError("partition \(number) is negative") }
         return PartitionID(number)
     }
 
-    private func logOffset(_ number: Int64) throws(HistoryLineError) -> LogOffset {
-        guard number >= 0 else { throw HistoryLineError("offset \(number) is negative") }
+    private func logOffset(_ number: Int64) throws(LineError) -> LogOffset {
+        guard number >= 0 else { throw LineError("offset \(number) is negative") }
         return LogOffset(number)
-    }
-}
-
-/// Why one history line does not describe a valid event (the caller adds file and line).
-struct HistoryLineError: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
-}
-
-extension HistoryEvent {
-    /// This event as one history line (JSON, no trailing newline), the form the harness writes.
-    public func jsonLine() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a struct of integers, strings and arrays of them cannot fail.
-        let data = try! encoder.encode(HistoryLine(self))
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -25,7 +25,7 @@ public struct HistoryReader {
     ///   field, a line too long).
     public mutating func next() throws(InputError) -> (line: Int, event: HistoryEvent)? {
         while let (number, bytes) = try lines.next() {
-            if JSONLineDecoder.isBlank(bytes) { continue }
+            if LineReader.isBlank(bytes) { continue }
             do {
                 return (number, try HistoryLineParser.parse(bytes).event())
             } catch {

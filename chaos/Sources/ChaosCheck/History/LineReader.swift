@@ -63,6 +63,11 @@ public struct LineReader {
         }
     }
 
+    /// Whether a line holds only spaces and tabs (allowed, and skipped, anywhere in a file).
+    static func isBlank(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+    }
+
     private var tooLong: String { "line longer than \(lineBytesMax) bytes" }
 
     private mutating func take(upTo end: Int, skipping terminatorBytes: Int) throws(InputError)
