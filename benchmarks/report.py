@@ -193,7 +193,7 @@ def plot(results: list[dict], folder: pathlib.Path) -> list[pathlib.Path]:
                 points = [(1 / (1 - p / 100), v) for p, v in r["cdf_us"] if p < 100]
                 axis.plot([x for x, _ in points], [v for _, v in points], marker=".", label=_series_label(r))
             # The floor under any write acknowledged after an fsync: one 4 KiB append + fdatasync.
-            for r in select(results, kind="limit", workload="append+fdatasync", value_bytes=4 * KIB):
+            for r in select(results, kind="limit", workload="append+fdatasync", value_bytes=4 * KIB, concurrency=1):
                 points = [(1 / (1 - p / 100), v) for p, v in r["cdf_us"] if p < 100]
                 axis.plot([x for x, _ in points], [v for _, v in points], color="gray", linestyle="--",
                           label="disk: one 4 KiB append + fdatasync")
