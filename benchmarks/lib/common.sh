@@ -2,7 +2,8 @@
 #
 # Every script that starts servers calls bench_begin NAME first: it makes a work folder
 # under benchmarks/.runs/, and a trap that stops every process started with bench_start
-# (BENCH_STOP_SIGNAL, TERM by default, then KILL after 10 s) and removes the folder, on normal exit, error or Ctrl-C.
+# (BENCH_STOP_SIGNAL, TERM by default, then KILL after 10 s) and removes the folder, on normal
+# exit, error, Ctrl-C or TERM.
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH_RUNS_DIR="$BENCH_DIR/.runs"
@@ -26,6 +27,10 @@ bench_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Parses the shared options; calls the script's `usage` for --help and on unknown options.
 bench_parse_options() {
   while [ $# -gt 0 ]; do
+    case "$1" in
+      --duration-s|--warmup-s|--concurrency|--value-bytes|--out)
+        [ $# -ge 2 ] || bench_die "$1 needs a value" ;;
+    esac
     case "$1" in
       --duration-s) DURATION_S="$2"; shift 2 ;;
       --warmup-s) WARMUP_S="$2"; shift 2 ;;
