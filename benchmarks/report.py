@@ -41,6 +41,7 @@ def tributary(results: list[dict], replication_factor: int, acks: str, value_byt
 
 
 def measured(results: list[dict], **criteria) -> list[dict]:
+    """Like select, without the placeholder results that carry no figures."""
     return [r for r in select(results, **criteria) if r.get("records_per_s") is not None or r.get("mb_per_s") is not None]
 
 
@@ -90,10 +91,16 @@ def ratios(results: list[dict]) -> list[dict]:
         rows.append({"ratio": "Tributary CRC32C MB/s ÷ memory copy MB/s (one thread)", "goal": "(reference)",
                      "value": _ratio(crc and crc["mb_per_s"], memory[0]["mb_per_s"]),
                      "from": f"memory copy {memory[0]['mb_per_s']:,.0f} MB/s"})
-    wide, narrow = tributary(results, 3, "all", partitions=1000), tributary(results, 3, "all", partitions=6)
-    rows.append({"ratio": "Tributary 1,000-partition ÷ 6-partition throughput (RF3 acks=all)", "goal": "≥ 0.7",
-                 "value": _ratio(wide and wide["records_per_s"], narrow and narrow["records_per_s"]),
-                 "from": "Tributary's scaling series"})
+    pairs = [(wide, narrow) for wide in measured(results, kind="tributary", workload="produce", replication_factor=3,
+                                                 acks="all", partitions=1000)
+             for narrow in measured(results, kind="tributary", workload="produce", replication_factor=3, acks="all",
+                                    partitions=6, value_bytes=wide.get("value_bytes"),
+                                    concurrency=wide.get("concurrency"))]
+    for wide, narrow in pairs or [(None, None)]:
+        where = f" ({result_shape.format_bytes(wide.get('value_bytes'))}, C={wide.get('concurrency')})" if wide else ""
+        rows.append({"ratio": f"Tributary 1,000-partition ÷ 6-partition throughput (RF3 acks=all){where}",
+                     "goal": "≥ 0.7", "value": _ratio(wide and wide["records_per_s"], narrow and narrow["records_per_s"]),
+                     "from": "Tributary's scaling series, same record size and concurrency"})
     return rows
 
 

@@ -91,12 +91,15 @@ def wrap(raw: dict, labels: dict) -> dict:
 
 
 def load(paths: list[str]) -> list[dict]:
-    """Reads every result in the given files and folders (folders: all *.json below them)."""
+    """Reads every result in the given files and folders (folders: all *.json below them). A file
+    holds one result, a list of them, or a report.py --json report."""
     results = []
     for path in map(pathlib.Path, paths):
         files = sorted(path.rglob("*.json")) if path.is_dir() else [path]
         for file in files:
             data = json.loads(file.read_text())
+            if isinstance(data, dict) and "results" in data:
+                data = data["results"]  # a report written by report.py --json
             for item in data if isinstance(data, list) else [data]:
                 try:
                     results.append(check(item))

@@ -49,6 +49,12 @@ class ResultShapeTests(unittest.TestCase):
             (pathlib.Path(folder) / "sub" / "b.json").write_text(json.dumps([tributary(100, 5)]))
             self.assertEqual(len(results.load([folder])), 2)
 
+    def test_load_reads_back_a_merged_report(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = pathlib.Path(folder) / "report.json"
+            path.write_text(json.dumps({"results": [tributary(100, 5)], "ratios": []}))
+            self.assertEqual(results.load([str(path)])[0]["records_per_s"], 100)
+
 
 class RatioTests(unittest.TestCase):
     def test_ratios_without_tributary_say_not_measured_yet_and_show_the_peer_side(self):
@@ -68,9 +74,14 @@ class RatioTests(unittest.TestCase):
                               tributary(20000, 4000, partitions=1), tributary(50000, 4000, partitions=6)])
         self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ NATS"), "2.00")
 
-    def test_the_partition_scaling_ratio_divides_1000_by_6_partitions(self):
-        rows = report.ratios([tributary(35000, 1, partitions=1000), tributary(50000, 1, partitions=6)])
+    def test_the_partition_scaling_ratio_divides_1000_by_6_partitions_at_equal_concurrency(self):
+        rows = report.ratios([tributary(35000, 1, partitions=1000), tributary(50000, 1, partitions=6),
+                              tributary(99999, 1, partitions=6, concurrency=64)])
         self.assertEqual(ratio_value(rows, "Tributary 1,000-partition"), "0.70")
+
+    def test_without_a_scaling_series_the_partition_ratio_is_not_measured_yet(self):
+        rows = report.ratios([tributary(50000, 1, partitions=6)])
+        self.assertEqual(ratio_value(rows, "Tributary 1,000-partition"), report.NOT_MEASURED)
 
     def test_crc32c_is_compared_with_the_memory_copy_bandwidth(self):
         memory = results.wrap({"mb_per_s": 4000.0}, {"kind": "limit", "system": "memory", "variant": "one thread",
