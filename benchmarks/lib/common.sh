@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the benchmark scripts (source it; it defines functions and a few variables).
 #
 # Every script that starts servers calls bench_begin NAME first: it makes a work folder
