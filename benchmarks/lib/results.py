@@ -26,7 +26,9 @@ A result is one JSON object per measurement:
     load_average_1m    the host's 1-minute load average when the measurement ended (the shell
                        scripts add it: on a shared machine it says how busy the cores were)
 
-Tributary results add: replication_factor, acks ("1" | "all"), partitions, producers.
+Tributary results add: replication_factor, acks ("1" | "all"), partitions, producers, and
+records_per_request when the producer batches (absent or 1: one record per request, the only
+runs report.py divides by the peers' figures).
 
 Used from shell scripts as:
     results.py wrap --raw RAW.json --out OUT.json --kind peer --system etcd --variant "3 members" \

@@ -69,6 +69,12 @@ class RatioTests(unittest.TestCase):
         self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ etcd"), "15.00")
         self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all p99 ÷ etcd"), "0.50")
 
+    def test_a_batched_tributary_run_is_not_compared_with_a_peer(self):
+        batched = tributary(900000, 1000, concurrency=16)
+        batched["records_per_request"] = 100
+        rows = report.ratios([peer("etcd", "3 members", 16, 2000, 20000), batched])
+        self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ etcd"), report.NOT_MEASURED)
+
     def test_with_several_partition_counts_the_single_partition_run_is_compared_with_nats(self):
         rows = report.ratios([peer("nats-jetstream", "R3 file, default sync", 16, 10000, 8000, "publish-with-ack"),
                               tributary(20000, 4000, partitions=1), tributary(50000, 4000, partitions=6)])
