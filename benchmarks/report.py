@@ -35,7 +35,8 @@ def tributary(results: list[dict], replication_factor: int, acks: str, value_byt
     """The unbatched Tributary produce result for a configuration; with several partition counts,
     the fewest (a single Raft group is what a single NATS stream or etcd cluster is)."""
     rows = select(results, kind="tributary", workload="produce", replication_factor=replication_factor,
-                  acks=acks, value_bytes=value_bytes, concurrency=concurrency, partitions=partitions)
+                  value_bytes=value_bytes, concurrency=concurrency, partitions=partitions)
+    rows = [r for r in rows if str(r.get("acks")) == acks]  # acks=1 may arrive as a number
     # Only unbatched runs are comparable with the peers, which send one record per request.
     rows = [r for r in rows if r.get("records_per_s") is not None and r.get("records_per_request", 1) == 1]
     return min(rows, key=lambda r: r.get("partitions") or 0) if rows else None

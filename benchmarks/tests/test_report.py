@@ -75,6 +75,11 @@ class RatioTests(unittest.TestCase):
         rows = report.ratios([peer("etcd", "3 members", 16, 2000, 20000), batched])
         self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ etcd"), report.NOT_MEASURED)
 
+    def test_acks_given_as_a_number_still_selects_the_rf1_acks_1_run(self):
+        rows = report.ratios([peer("redis-streams", "appendfsync everysec", 16, 40000, 500, "xadd"),
+                              tributary(20000, 400, replication_factor=1, acks=1)])
+        self.assertEqual(ratio_value(rows, "Tributary RF1 acks=1"), "0.50")
+
     def test_with_several_partition_counts_the_single_partition_run_is_compared_with_nats(self):
         rows = report.ratios([peer("nats-jetstream", "R3 file, default sync", 16, 10000, 8000, "publish-with-ack"),
                               tributary(20000, 4000, partitions=1), tributary(50000, 4000, partitions=6)])
