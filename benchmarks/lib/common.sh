@@ -66,6 +66,18 @@ bench_require_apt() {
   command -v "$command" >/dev/null 2>&1 || bench_die "$command still missing after installing $*"
 }
 
+# bench_pip_venv VENV REQUIREMENTS_FILE: a Python virtual environment with exactly these pinned
+# packages, made (or remade) only when the requirements changed since it was last made.
+bench_pip_venv() {
+  local venv="$1" requirements="$2"
+  cmp -s "$requirements" "$venv/requirements.installed" 2>/dev/null && return 0
+  bench_log "installing $(grep -v '^#' "$requirements" | tr '\n' ' ')into $venv (pip)"
+  # Debian's own python3 needs python3-venv for this; other Pythons carry venv themselves.
+  python3 -m venv "$venv" >/dev/null 2>&1 || { bench_apt_install python3-venv; python3 -m venv "$venv"; }
+  "$venv/bin/pip" install -q -r "$requirements" || return 1
+  cp "$requirements" "$venv/requirements.installed"
+}
+
 # Compiles the C tools (tools/*.c) into .runs/bin when missing or older than their sources.
 bench_build_tools() {
   bench_require_apt gcc gcc libc6-dev
@@ -137,7 +149,11 @@ EOF
 # bench_wait_tcp PORT SECONDS LOG: waits until 127.0.0.1:PORT accepts, or dies showing LOG.
 bench_wait_tcp() {
   local port="$1" deadline=$((SECONDS + $2)) log="$3"
+  local pid
   until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    for pid in "${BENCH_PIDS[@]}"; do
+      kill -0 "$pid" 2>/dev/null || { tail -20 "$log" >&2; bench_die "a server exited before 127.0.0.1:$port listened"; }
+    done
     if [ $SECONDS -ge $deadline ]; then tail -20 "$log" >&2; bench_die "nothing listens on 127.0.0.1:$port after $2 s"; fi
     sleep 0.1
   done

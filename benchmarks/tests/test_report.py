@@ -80,6 +80,14 @@ class RatioTests(unittest.TestCase):
                               tributary(20000, 400, replication_factor=1, acks=1)])
         self.assertEqual(ratio_value(rows, "Tributary RF1 acks=1"), "0.50")
 
+    def test_each_nats_variant_gets_its_own_ratio(self):
+        rows = report.ratios([peer("nats-jetstream", "R3 file, default sync", 16, 10000, 8000, "publish-with-ack"),
+                              peer("nats-jetstream", "R3 file, sync always (v2.15.1)", 16, 4000, 11000,
+                                   "publish-with-ack"),
+                              tributary(8000, 4000)])
+        self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ NATS JetStream R3 file, default sync"), "0.80")
+        self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ NATS JetStream R3 file, sync always"), "2.00")
+
     def test_with_several_partition_counts_the_single_partition_run_is_compared_with_nats(self):
         rows = report.ratios([peer("nats-jetstream", "R3 file, default sync", 16, 10000, 8000, "publish-with-ack"),
                               tributary(20000, 4000, partitions=1), tributary(50000, 4000, partitions=6)])
