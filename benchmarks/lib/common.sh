@@ -1,8 +1,10 @@
+# shellcheck shell=bash
 # Shared by the benchmark scripts (source it; it defines functions and a few variables).
 #
 # Every script that starts servers calls bench_begin NAME first: it makes a work folder
 # under benchmarks/.runs/, and a trap that stops every process started with bench_start
-# (BENCH_STOP_SIGNAL, TERM by default, then KILL after 10 s) and removes the folder, on normal exit, error or Ctrl-C.
+# (BENCH_STOP_SIGNAL, TERM by default, then KILL after 10 s) and removes the folder, on normal
+# exit, error, Ctrl-C or TERM.
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH_RUNS_DIR="$BENCH_DIR/.runs"
@@ -26,6 +28,10 @@ bench_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Parses the shared options; calls the script's `usage` for --help and on unknown options.
 bench_parse_options() {
   while [ $# -gt 0 ]; do
+    case "$1" in
+      --duration-s|--warmup-s|--concurrency|--value-bytes|--out)
+        [ $# -ge 2 ] || bench_die "$1 needs a value" ;;
+    esac
     case "$1" in
       --duration-s) DURATION_S="$2"; shift 2 ;;
       --warmup-s) WARMUP_S="$2"; shift 2 ;;
@@ -58,6 +64,18 @@ bench_require_apt() {
   command -v "$command" >/dev/null 2>&1 && return 0
   bench_apt_install "$@"
   command -v "$command" >/dev/null 2>&1 || bench_die "$command still missing after installing $*"
+}
+
+# bench_pip_venv VENV REQUIREMENTS_FILE: a Python virtual environment with exactly these pinned
+# packages, made (or remade) only when the requirements changed since it was last made.
+bench_pip_venv() {
+  local venv="$1" requirements="$2"
+  cmp -s "$requirements" "$venv/requirements.installed" 2>/dev/null && return 0
+  bench_log "installing $(grep -v '^#' "$requirements" | tr '\n' ' ')into $venv (pip)"
+  # Debian's own python3 needs python3-venv for this; other Pythons carry venv themselves.
+  python3 -m venv "$venv" >/dev/null 2>&1 || { bench_apt_install python3-venv; python3 -m venv "$venv"; }
+  "$venv/bin/pip" install -q -r "$requirements" || return 1
+  cp "$requirements" "$venv/requirements.installed"
 }
 
 # Compiles the C tools (tools/*.c) into .runs/bin when missing or older than their sources.
@@ -131,7 +149,11 @@ EOF
 # bench_wait_tcp PORT SECONDS LOG: waits until 127.0.0.1:PORT accepts, or dies showing LOG.
 bench_wait_tcp() {
   local port="$1" deadline=$((SECONDS + $2)) log="$3"
+  local pid
   until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    for pid in "${BENCH_PIDS[@]}"; do
+      kill -0 "$pid" 2>/dev/null || { tail -20 "$log" >&2; bench_die "a server exited before 127.0.0.1:$port listened"; }
+    done
     if [ $SECONDS -ge $deadline ]; then tail -20 "$log" >&2; bench_die "nothing listens on 127.0.0.1:$port after $2 s"; fi
     sleep 0.1
   done

@@ -26,7 +26,9 @@ A result is one JSON object per measurement:
     load_average_1m    the host's 1-minute load average when the measurement ended (the shell
                        scripts add it: on a shared machine it says how busy the cores were)
 
-Tributary results add: replication_factor, acks ("1" | "all"), partitions, producers.
+Tributary results add: replication_factor, acks ("1" | "all"), partitions, producers, and
+records_per_request when the producer batches (absent or 1: one record per request, the only
+runs report.py divides by the peers' figures).
 
 Used from shell scripts as:
     results.py wrap --raw RAW.json --out OUT.json --kind peer --system etcd --variant "3 members" \
@@ -91,12 +93,15 @@ def wrap(raw: dict, labels: dict) -> dict:
 
 
 def load(paths: list[str]) -> list[dict]:
-    """Reads every result in the given files and folders (folders: all *.json below them)."""
+    """Reads every result in the given files and folders (folders: all *.json below them). A file
+    holds one result, a list of them, or a report.py --json report."""
     results = []
     for path in map(pathlib.Path, paths):
         files = sorted(path.rglob("*.json")) if path.is_dir() else [path]
         for file in files:
             data = json.loads(file.read_text())
+            if isinstance(data, dict) and "results" in data:
+                data = data["results"]  # a report written by report.py --json
             for item in data if isinstance(data, list) else [data]:
                 try:
                     results.append(check(item))

@@ -49,6 +49,12 @@ class ResultShapeTests(unittest.TestCase):
             (pathlib.Path(folder) / "sub" / "b.json").write_text(json.dumps([tributary(100, 5)]))
             self.assertEqual(len(results.load([folder])), 2)
 
+    def test_load_reads_back_a_merged_report(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = pathlib.Path(folder) / "report.json"
+            path.write_text(json.dumps({"results": [tributary(100, 5)], "ratios": []}))
+            self.assertEqual(results.load([str(path)])[0]["records_per_s"], 100)
+
 
 class RatioTests(unittest.TestCase):
     def test_ratios_without_tributary_say_not_measured_yet_and_show_the_peer_side(self):
@@ -63,14 +69,38 @@ class RatioTests(unittest.TestCase):
         self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ etcd"), "15.00")
         self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all p99 ÷ etcd"), "0.50")
 
+    def test_a_batched_tributary_run_is_not_compared_with_a_peer(self):
+        batched = tributary(900000, 1000, concurrency=16)
+        batched["records_per_request"] = 100
+        rows = report.ratios([peer("etcd", "3 members", 16, 2000, 20000), batched])
+        self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ etcd"), report.NOT_MEASURED)
+
+    def test_acks_given_as_a_number_still_selects_the_rf1_acks_1_run(self):
+        rows = report.ratios([peer("redis-streams", "appendfsync everysec", 16, 40000, 500, "xadd"),
+                              tributary(20000, 400, replication_factor=1, acks=1)])
+        self.assertEqual(ratio_value(rows, "Tributary RF1 acks=1"), "0.50")
+
+    def test_each_nats_variant_gets_its_own_ratio(self):
+        rows = report.ratios([peer("nats-jetstream", "R3 file, default sync", 16, 10000, 8000, "publish-with-ack"),
+                              peer("nats-jetstream", "R3 file, sync always (v2.15.1)", 16, 4000, 11000,
+                                   "publish-with-ack"),
+                              tributary(8000, 4000)])
+        self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ NATS JetStream R3 file, default sync"), "0.80")
+        self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ NATS JetStream R3 file, sync always"), "2.00")
+
     def test_with_several_partition_counts_the_single_partition_run_is_compared_with_nats(self):
         rows = report.ratios([peer("nats-jetstream", "R3 file, default sync", 16, 10000, 8000, "publish-with-ack"),
                               tributary(20000, 4000, partitions=1), tributary(50000, 4000, partitions=6)])
         self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ NATS"), "2.00")
 
-    def test_the_partition_scaling_ratio_divides_1000_by_6_partitions(self):
-        rows = report.ratios([tributary(35000, 1, partitions=1000), tributary(50000, 1, partitions=6)])
+    def test_the_partition_scaling_ratio_divides_1000_by_6_partitions_at_equal_concurrency(self):
+        rows = report.ratios([tributary(35000, 1, partitions=1000), tributary(50000, 1, partitions=6),
+                              tributary(99999, 1, partitions=6, concurrency=64)])
         self.assertEqual(ratio_value(rows, "Tributary 1,000-partition"), "0.70")
+
+    def test_without_a_scaling_series_the_partition_ratio_is_not_measured_yet(self):
+        rows = report.ratios([tributary(50000, 1, partitions=6)])
+        self.assertEqual(ratio_value(rows, "Tributary 1,000-partition"), report.NOT_MEASURED)
 
     def test_crc32c_is_compared_with_the_memory_copy_bandwidth(self):
         memory = results.wrap({"mb_per_s": 4000.0}, {"kind": "limit", "system": "memory", "variant": "one thread",

@@ -4,11 +4,13 @@
  *       writes N bytes in 1 MiB writes to a new file, then one fsync. Prints the
  *       bandwidth of the writes alone (mostly the page cache) and of writes + fsync
  *       (what the disk sustained: the figure the limits table uses).
- *   disk append-sync --dir D --block-bytes B --duration-s S
+ *   disk append-sync --dir D --block-bytes B --duration-s S [--writers W]
  *       appends B bytes then fdatasync, again and again for S seconds, the way a
  *       log that syncs every write would. Files roll every 256 MiB (a new file,
- *       the old one removed) so the space used stays bounded. Prints syncs/s and
- *       the latency of each write + fdatasync.
+ *       the old one removed) so the space used stays bounded. With W writers,
+ *       W threads do so at once, each on its own files (as W replicas or
+ *       partitions sharing one disk do). Prints syncs/s (all writers together)
+ *       and the latency of each write + fdatasync.
  *
  * Files are created in --dir, which must be on the disk under test, and removed.
  */
@@ -16,16 +18,17 @@
 #include "stats.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-enum { SEQ_WRITE_BYTES = 1024 * 1024, SEGMENT_BYTES_MAX = 256 * 1024 * 1024 };
+enum { SEQ_WRITE_BYTES = 1024 * 1024, SEGMENT_BYTES_MAX = 256 * 1024 * 1024, WRITERS_MAX = 64 };
 
 static void usage(FILE *out) {
     fprintf(out,
             "usage: disk seq-write   --dir D --total-bytes N\n"
-            "       disk append-sync --dir D --block-bytes B --duration-s S\n"
+            "       disk append-sync --dir D --block-bytes B --duration-s S [--writers W (default 1)]\n"
             "Prints one JSON object on stdout. Files are made in D and removed.\n");
 }
 
@@ -37,8 +40,8 @@ static char *filled_buffer(size_t bytes) {
     return buffer;
 }
 
-static int create_file(const char *dir, int segment, char *path, size_t path_capacity) {
-    snprintf(path, path_capacity, "%s/disk-bench-%d.tmp", dir, segment);
+static int create_file(const char *dir, int writer, int segment, char *path, size_t path_capacity) {
+    snprintf(path, path_capacity, "%s/disk-bench-%d-%d.tmp", dir, writer, segment);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
     if (fd < 0) die_errno(path);
     return fd;
@@ -56,7 +59,7 @@ static void write_all(int fd, const char *buffer, size_t bytes) {
 static void seq_write(const char *dir, long long total_bytes) {
     char path[4096];
     char *buffer = filled_buffer(SEQ_WRITE_BYTES);
-    int fd = create_file(dir, 0, path, sizeof path);
+    int fd = create_file(dir, 0, 0, path, sizeof path);
     uint64_t start = now_ns();
     for (long long written = 0; written < total_bytes; written += SEQ_WRITE_BYTES) write_all(fd, buffer, SEQ_WRITE_BYTES);
     uint64_t written_at = now_ns();
@@ -72,42 +75,74 @@ static void seq_write(const char *dir, long long total_bytes) {
            (double)(synced_at - written_at) / 1e9, total_s);
 }
 
-static void append_sync(const char *dir, long long block_bytes, long long duration_s) {
-    char path[4096];
-    char *buffer = filled_buffer((size_t)block_bytes);
-    int segment = 0;
-    long long segment_bytes = 0, operations = 0;
-    int fd = create_file(dir, segment, path, sizeof path);
+typedef struct {
+    const char *dir;
+    int writer;
+    long long block_bytes;
+    uint64_t end_ns;
     latency_log log;
-    latency_log_init(&log, 4 * 1024 * 1024);
-    uint64_t start = now_ns(), end = start + (uint64_t)duration_s * 1000000000ull, now = start;
-    uint64_t cpu_start = cpu_ns();
-    while (now < end) {
-        if (segment_bytes + block_bytes > SEGMENT_BYTES_MAX) {
+    long long operations;
+} append_writer;
+
+/* One writer: its own files, write + fdatasync until the deadline. */
+static void *run_append_writer(void *argument) {
+    append_writer *w = argument;
+    char path[4096];
+    char *buffer = filled_buffer((size_t)w->block_bytes);
+    int segment = 0;
+    long long segment_bytes = 0;
+    int fd = create_file(w->dir, w->writer, segment, path, sizeof path);
+    for (uint64_t now = now_ns(); now < w->end_ns;) {
+        if (segment_bytes + w->block_bytes > SEGMENT_BYTES_MAX) {
             close(fd);
             unlink(path);
-            fd = create_file(dir, ++segment, path, sizeof path);
+            fd = create_file(w->dir, w->writer, ++segment, path, sizeof path);
             segment_bytes = 0;
         }
         uint64_t before = now_ns();
-        write_all(fd, buffer, (size_t)block_bytes);
+        write_all(fd, buffer, (size_t)w->block_bytes);
         if (fdatasync(fd) != 0) die_errno("fdatasync");
         now = now_ns();
-        latency_log_add(&log, now - before);
-        segment_bytes += block_bytes;
-        operations++;
+        latency_log_add(&w->log, now - before);
+        segment_bytes += w->block_bytes;
+        w->operations++;
     }
-    double window_s = (double)(now - start) / 1e9;
     close(fd);
     unlink(path);
-    printf("{\"test\": \"append-sync\", \"value_bytes\": %lld, \"window_s\": %.3f, \"records\": %lld, "
-           "\"records_per_s\": %.1f, \"mb_per_s\": %.2f, \"client_cpu_percent\": %.1f, ",
-           block_bytes, window_s, operations, operations / window_s, operations * (double)block_bytes / window_s / 1e6,
-           100.0 * (double)(cpu_ns() - cpu_start) / 1e9 / window_s);
-    latency_log_print_json_fields(&log, stdout);
-    printf("}\n");
-    latency_log_free(&log);
     free(buffer);
+    return NULL;
+}
+
+static void append_sync(const char *dir, long long block_bytes, long long duration_s, int writers) {
+    append_writer *states = calloc((size_t)writers, sizeof(append_writer));
+    pthread_t *threads = calloc((size_t)writers, sizeof(pthread_t));
+    if (states == NULL || threads == NULL) die_errno("allocating");
+    uint64_t start = now_ns(), cpu_start = cpu_ns();
+    for (int i = 0; i < writers; i++) {
+        states[i] = (append_writer){dir, i, block_bytes, start + (uint64_t)duration_s * 1000000000ull, {0}, 0};
+        latency_log_init(&states[i].log, 4 * 1024 * 1024);
+        if (pthread_create(&threads[i], NULL, run_append_writer, &states[i]) != 0) die_errno("pthread_create");
+    }
+    latency_log all;
+    latency_log_init(&all, (size_t)writers * 4 * 1024 * 1024);
+    long long operations = 0;
+    for (int i = 0; i < writers; i++) {
+        pthread_join(threads[i], NULL);
+        operations += states[i].operations;
+        for (size_t k = 0; k < states[i].log.count; k++) latency_log_add(&all, states[i].log.samples_ns[k]);
+        all.dropped_count += states[i].log.dropped_count;
+        latency_log_free(&states[i].log);
+    }
+    double window_s = (double)(now_ns() - start) / 1e9;
+    printf("{\"test\": \"append-sync\", \"value_bytes\": %lld, \"concurrency\": %d, \"window_s\": %.3f, "
+           "\"records\": %lld, \"records_per_s\": %.1f, \"mb_per_s\": %.2f, \"client_cpu_percent\": %.1f, ",
+           block_bytes, writers, window_s, operations, operations / window_s,
+           operations * (double)block_bytes / window_s / 1e6, 100.0 * (double)(cpu_ns() - cpu_start) / 1e9 / window_s);
+    latency_log_print_json_fields(&all, stdout);
+    printf("}\n");
+    latency_log_free(&all);
+    free(states);
+    free(threads);
 }
 
 int main(int argc, char **argv) {
@@ -116,19 +151,21 @@ int main(int argc, char **argv) {
         return argc < 2 ? 2 : 0;
     }
     const char *dir = NULL;
-    long long total_bytes = 0, block_bytes = 0, duration_s = 0;
+    long long total_bytes = 0, block_bytes = 0, duration_s = 0, writers = 1;
     for (int i = 2; i < argc; i += 2) {
         if (i + 1 >= argc) { fprintf(stderr, "error: %s needs a value\n", argv[i]); return 2; }
         if (strcmp(argv[i], "--dir") == 0) dir = argv[i + 1];
         else if (strcmp(argv[i], "--total-bytes") == 0) total_bytes = parse_positive(argv[i], argv[i + 1]);
         else if (strcmp(argv[i], "--block-bytes") == 0) block_bytes = parse_positive(argv[i], argv[i + 1]);
         else if (strcmp(argv[i], "--duration-s") == 0) duration_s = parse_positive(argv[i], argv[i + 1]);
+        else if (strcmp(argv[i], "--writers") == 0) writers = parse_positive(argv[i], argv[i + 1]);
         else { fprintf(stderr, "error: unknown option %s\n", argv[i]); usage(stderr); return 2; }
     }
     if (dir == NULL) { usage(stderr); return 2; }
     if (strcmp(argv[1], "seq-write") == 0 && total_bytes > 0) seq_write(dir, total_bytes);
-    else if (strcmp(argv[1], "append-sync") == 0 && block_bytes > 0 && duration_s > 0 && block_bytes <= SEGMENT_BYTES_MAX)
-        append_sync(dir, block_bytes, duration_s);
+    else if (strcmp(argv[1], "append-sync") == 0 && block_bytes > 0 && duration_s > 0 && block_bytes <= SEGMENT_BYTES_MAX
+             && writers <= WRITERS_MAX)
+        append_sync(dir, block_bytes, duration_s, (int)writers);
     else { usage(stderr); return 2; }
     return 0;
 }
