@@ -36,6 +36,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "DiskProbe", path: "benchmarks/DiskProbe"),
+        .executableTarget(name: "StorageBench", dependencies: ["Storage", "DiskProbe"], path: "benchmarks/StorageBench"),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "CCRC32C"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),

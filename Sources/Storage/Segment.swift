@@ -49,9 +49,9 @@ final class Segment: SegmentBytes {
         self.buffersUnsyncedBytes = buffersUnsyncedBytes
         self.nextOffset = baseOffset
         if create {
-            try log.truncate(to: 0)
-            try offsetIndexFile.truncate(to: 0)
-            try timeIndexFile.truncate(to: 0)
+            // Only shrink leftovers: ext4 forces writeback at close of a file truncated to 0
+            // (auto_da_alloc), which would tax every new segment.
+            for file in [log, offsetIndexFile, timeIndexFile] where try file.size() > 0 { try file.truncate(to: 0) }
         }
     }
 
