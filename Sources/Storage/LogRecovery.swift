@@ -159,7 +159,10 @@ struct LogRecovery {
             segments = [try createSegment(at: state.logStartOffset)]
         }
         let loadedEnd = segments[segments.count - 1].nextOffset
-        if damage.allSatisfy({ $0.kind == .checkpointUnreadable }), syncedEnd.rawValue != Int64.max, loadedEnd < syncedEnd {
+        // Synced data below the log start is not needed (a crash during a reset beyond the end
+        // leaves old segments partly deleted): only a shortfall above the start is damage.
+        let syncedEndNeeded = syncedEnd > state.logStartOffset
+        if damage.isEmpty, syncedEndNeeded, loadedEnd < syncedEnd {
             let last = segments[segments.count - 1]
             damage.append(
                 LogDamage(

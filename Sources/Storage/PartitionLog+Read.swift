@@ -70,9 +70,7 @@ extension PartitionLog {
             if segments[middle].baseOffset <= offset { low = middle + 1 } else { high = middle }
         }
         precondition(low > 0, "offset \(offset) below the first segment")
-        var index = low - 1
-        while index > 0 && segments[index].sizeBytes == 0 && segments[index].baseOffset == offset { index -= 1 }
-        return index
+        return low - 1
     }
 
     /// Walks from the nearest index entry to the batch holding `offset`.

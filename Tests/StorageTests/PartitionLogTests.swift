@@ -137,6 +137,24 @@ import Testing
         #expect(reopened.epoch(at: 999) == 5 && reopened.epoch(at: 1_000) == 6)
     }
 
+    @Test func aCrashInTheMiddleOfAResetBeyondTheEndFinishesTheResetOnOpen() throws {
+        let directory = TemporaryDirectory()
+        let segments: [Offset]
+        do {
+            let log = try openLog(directory.path)
+            for _ in 0..<40 { try log.append(makeBatch(valueBytes: 200), leaderEpoch: 2) }
+            try log.sync()
+            segments = log.segmentBaseOffsets
+        }
+        // As advanceStart(to: 1_000, epochBeforeStart: 4) leaves it if it stops after writing the
+        // state and deleting the newest old segment: old data below the new start, checkpoint at 40.
+        try PartitionState(logStartOffset: 1_000, epochBeforeStart: 4).store(directory: directory.path, limits: .testMin)
+        for suffix in [".log", ".index", ".timeindex"] { try FileManager.default.removeItem(atPath: segmentPath(directory.path, segments.last!, suffix)) }
+        let log = try openLog(directory.path)
+        #expect(log.logStartOffset == 1_000 && log.nextOffset == 1_000 && log.segmentBaseOffsets == [1_000])
+        #expect(log.epoch(at: 999) == 4 && log.recovery.acceptedDamage.isEmpty)
+    }
+
     @Test func retentionByTimeDeletesOnlyExpiredSealedSegmentsBelowTheBound() throws {
         let directory = TemporaryDirectory()
         let log = try openLog(directory.path)
