@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Storage
@@ -245,5 +246,3 @@ import Testing
         #expect(try openLog(directory.path).recovery.rebuiltIndexes.isEmpty)
     }
 }
-
-import Foundation
