@@ -5,10 +5,12 @@ extension PartitionLog {
     /// - Parameters:
     ///   - offset: in `logStartOffset...nextOffset`; at `nextOffset` the result is empty.
     ///   - maxBytes: in `1...limits.readBytesMax`.
+    ///   - limit: when given, only batches that end below it (a consumer's high-water mark); the
+    ///     result is empty when the batch holding `offset` does not.
     /// - Throws: ``StorageError``: ``StorageError/Code/invalidArgument`` for a bad `maxBytes`,
     ///   ``StorageError/Code/offsetOutOfRange``, or ``StorageError/Code/corruptData`` with the location
     ///   of stored bytes that fail validation.
-    public func read(from offset: Offset, maxBytes: Int) throws -> LogRead {
+    public func read(from offset: Offset, maxBytes: Int, before limit: Offset? = nil) throws -> LogRead {
         try checkUsable()
         guard maxBytes > 0, maxBytes <= limits.readBytesMax else {
             throw StorageError(.invalidArgument, "maxBytes \(maxBytes) outside 1...\(limits.readBytesMax)")
@@ -17,6 +19,7 @@ extension PartitionLog {
         guard offset < nextOffset else { return LogRead(bytes: [], firstOffset: nil, nextOffset: nextOffset, batchCount: 0) }
         let segment = segments[segmentIndex(containing: offset)]
         let (first, position) = try locateBatch(containing: offset, in: segment)
+        if let limit, first.lastOffset >= limit { return LogRead(bytes: [], firstOffset: nil, nextOffset: offset, batchCount: 0) }
         let wanted = min(Int64(max(maxBytes, first.totalBytes)), segment.sizeBytes - position)
         let chunk = try segment.readBytes(at: position, count: Int(wanted))
         var end = 0
@@ -24,8 +27,10 @@ extension PartitionLog {
         var next = first.baseOffset
         while end < chunk.count {
             let batch = validatedBatch(in: chunk, at: end, expecting: next)
-            guard case .success(let header) = batch, count == 0 || end + header.totalBytes <= maxBytes else {
-                // A later batch that is cut by the chunk, too big, or bad ends this read; the next
+            guard case .success(let header) = batch, count == 0 || end + header.totalBytes <= maxBytes,
+                header.lastOffset < (limit ?? Offset(Int64.max))
+            else {
+                // A later batch that is cut by the chunk, too big, beyond the limit, or bad ends this read; the next
                 // read starts at it and reports it if it is bad.
                 if count > 0 { break }
                 if case .failure(let defect) = batch {

@@ -28,6 +28,10 @@ import Testing
         #expect(two.batchCount == 2 && two.bytes.count == 2 * batchBytes)
         let atEnd = try log.read(from: 20, maxBytes: 100)
         #expect(atEnd.bytes.isEmpty && atEnd.nextOffset == 20)
+        let belowMark = try log.read(from: 0, maxBytes: 1 << 16, before: 12)
+        #expect(belowMark.batchCount == 2 && belowMark.nextOffset == 10)
+        let notYet = try log.read(from: 10, maxBytes: 1 << 16, before: 12)
+        #expect(notYet.bytes.isEmpty && notYet.nextOffset == 10)
     }
 
     @Test func segmentsRollBySizeAndReadsFindEveryOffsetAcrossSegmentsAfterReopen() throws {
