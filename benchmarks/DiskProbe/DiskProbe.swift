@@ -18,6 +18,12 @@ public final class DiskProbe {
 
     deinit { removeScratchFiles() }
 
+    /// Writes back every dirty page (`sync(2)`; `syncfs` is not exported to Swift), so that one
+    /// measurement's writeback does not land inside the next one.
+    public func settle() {
+        sync()
+    }
+
     /// Deletes the files the measurements wrote.
     public func removeScratchFiles() {
         for path in scratchFiles { unlink(path) }

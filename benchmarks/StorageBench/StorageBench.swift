@@ -15,12 +15,21 @@ struct StorageBench {
     let repeats: Int
     let syncRounds: Int
 
+    init(directory: String, totalBytes: Int, repeats: Int, syncRounds: Int) {
+        self.directory = directory
+        self.totalBytes = totalBytes
+        self.repeats = repeats
+        self.syncRounds = syncRounds
+        self.probe = DiskProbe(directory: directory)
+    }
+
     /// Partition directories written so far (deleted at the end, like the probe's files).
     private final class Scratch {
         var partitions: [String] = []
     }
 
     private let scratch = Scratch()
+    private let probe: DiskProbe
 
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
@@ -44,7 +53,6 @@ struct StorageBench {
 
     func run() throws {
         print("storage benchmark in \(directory): \(totalBytes >> 20) MiB per run, \(repeats) runs, batches of \(Self.batchBytes >> 10) KiB")
-        let probe = DiskProbe(directory: directory)
         // Raw and engine runs alternate so that drifting background writeback hits both alike.
         var rawSequential: [Double] = []
         var engineUnsynced: [Double] = []
@@ -113,10 +121,9 @@ struct StorageBench {
         return build(valueBytes: (batchBytes - 61) / 16 - perRecordOverhead)
     }
 
-    /// Runs one measurement after flushing all dirty pages, so earlier runs' writeback does not
-    /// land inside it.
+    /// Runs one measurement after writing back the file system's dirty pages.
     private func settled(_ measure: () throws -> Double) throws -> Double {
-        Glibc.sync()
+        probe.settle()
         return try measure()
     }
 
