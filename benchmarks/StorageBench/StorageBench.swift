@@ -108,17 +108,24 @@ struct StorageBench {
         return try body(log, Self.sampleBatch())
     }
 
-    /// One batch of exactly 16 KiB: 16 records of about 1 KiB.
+    /// One batch of exactly 16 KiB (16 records of about 1 KiB), so the engine's writes are the
+    /// same size and alignment as the raw probe's (unaligned writes cost ext4 about half).
     static func sampleBatch() -> RecordBatch {
-        func build(valueBytes: Int) -> RecordBatch {
+        func build(lastValueBytes: Int) -> RecordBatch {
             let records = (0..<16).map { index in
-                NewRecord(key: Array("key-\(index)".utf8), value: [UInt8](repeating: UInt8(index), count: valueBytes), timestamp: 1_767_225_600_000)
+                NewRecord(
+                    key: Array("key-\(index)".utf8), value: [UInt8](repeating: UInt8(index), count: index == 15 ? lastValueBytes : 1_000),
+                    timestamp: 1_767_225_600_000)
             }
             return RecordBatchBuilder.batch(records)
         }
-        let probe = build(valueBytes: 1_000)
-        let perRecordOverhead = (probe.bytes.count - 16 * 1_000 - 61) / 16
-        return build(valueBytes: (batchBytes - 61) / 16 - perRecordOverhead)
+        var lastValueBytes = 1_000
+        for _ in 0..<4 {
+            let batch = build(lastValueBytes: lastValueBytes)
+            if batch.bytes.count == batchBytes { return batch }
+            lastValueBytes += batchBytes - batch.bytes.count
+        }
+        preconditionFailure("could not size the sample batch to \(batchBytes) bytes")
     }
 
     /// Runs one measurement after writing back the file system's dirty pages.
