@@ -181,6 +181,7 @@ struct LogRecovery {
         } else {
             try segments[segments.count - 1].sync()
             checkpoint = try DurableCheckpoint.create(directory: directory, durableEnd: end)
+            try FileSystem.syncDirectory(directory)
         }
         return PartitionLog(
             directory: directory, options: options, segments: segments, checkpoint: checkpoint, epochs: epochs,
