@@ -32,13 +32,13 @@ struct LogRecovery {
         self.state = state
     }
 
-    private var buffersUnsyncedBytes: Bool { options.durability == .unsafeSimulatedPowerLoss }
+    private var heldBytesMax: Int? { options.heldBytesMax }
     private var limits: StorageLimits { options.limits }
 
     mutating func run(segmentBases bases: [Offset]) throws {
         try loadCheckpoint()
         for (index, base) in bases.enumerated() {
-            let segment = try Segment.open(directory: directory, baseOffset: base, buffersUnsyncedBytes: buffersUnsyncedBytes)
+            let segment = try Segment.open(directory: directory, baseOffset: base, heldBytesMax: heldBytesMax)
             if let previous = segments.last, base != previous.nextOffset {
                 damage.append(
                     LogDamage(
@@ -212,7 +212,7 @@ struct LogRecovery {
     }
 
     private func createSegment(at base: Offset) throws -> Segment {
-        let segment = try Segment.create(directory: directory, baseOffset: base, buffersUnsyncedBytes: buffersUnsyncedBytes)
+        let segment = try Segment.create(directory: directory, baseOffset: base, heldBytesMax: heldBytesMax)
         try FileSystem.syncDirectory(directory)
         return segment
     }

@@ -32,7 +32,7 @@ extension PartitionLog {
     /// Writes an empty partition starting at offset 0; `partition.state` last, so a crash before it
     /// leaves a directory that the next create starts again.
     private static func initialize(directory: String, limits: StorageLimits) throws -> PartitionState {
-        _ = try Segment.create(directory: directory, baseOffset: 0, buffersUnsyncedBytes: false)
+        _ = try Segment.create(directory: directory, baseOffset: 0, heldBytesMax: nil)
         _ = try DurableCheckpoint.create(directory: directory, durableEnd: 0)
         try FileSystem.syncDirectory(directory)
         let state = PartitionState(logStartOffset: 0, epochBeforeStart: .none)

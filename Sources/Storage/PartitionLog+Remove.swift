@@ -76,7 +76,7 @@ extension PartitionLog {
             }
             try PartitionState(logStartOffset: offset, epochBeforeStart: epochBeforeStart).store(directory: directory, limits: limits)
             let fresh = try Segment.create(
-                directory: directory, baseOffset: offset, buffersUnsyncedBytes: durability == .unsafeSimulatedPowerLoss)
+                directory: directory, baseOffset: offset, heldBytesMax: heldBytesMax)
             for old in segments.reversed() { try old.removeFiles() }
             segments = [fresh]
             try guardingSync {

@@ -50,6 +50,9 @@ public final class PartitionLog {
 
     var activeSegment: Segment { segments[segments.count - 1] }
 
+    /// Bytes the active segment holds before writing; nil holds everything until sync.
+    var heldBytesMax: Int? { durability == .normal ? limits.writeBufferBytes : nil }
+
     /// The offset the next appended record gets.
     public var nextOffset: Offset { activeSegment.nextOffset }
 
@@ -114,9 +117,10 @@ public final class PartitionLog {
         let tooBig = active.sizeBytes + Int64(header.totalBytes) > Int64(limits.segmentBytesMax)
         let tooOld = active.firstBatchMaxTimestamp.map { header.maxTimestamp &- $0 > limits.segmentAgeMsMax } ?? false
         guard tooBig || tooOld || !active.canHold(lastOffset: header.lastOffset) else { return }
+        try active.writeAllHeld()
         try guardingSync { try active.seal() }
         let next = try Segment.create(
-            directory: directory, baseOffset: header.baseOffset, buffersUnsyncedBytes: durability == .unsafeSimulatedPowerLoss)
+            directory: directory, baseOffset: header.baseOffset, heldBytesMax: heldBytesMax)
         segments.append(next)
         directoryNeedsSync = true
         try guardingSync { try checkpoint.record(header.baseOffset, sync: true) }
@@ -131,6 +135,7 @@ public final class PartitionLog {
         try checkUsable()
         let end = nextOffset
         guard end != durableEndOffset || directoryNeedsSync else { return durableEndOffset }
+        try activeSegment.writeAllHeld()
         try guardingSync {
             try activeSegment.sync()
             if directoryNeedsSync {
@@ -144,7 +149,8 @@ public final class PartitionLog {
     }
 
     /// Runs a step that syncs; a failure poisons the log (after a failed fsync the kernel may have
-    /// dropped dirty pages, so what is durable is unknown).
+    /// dropped dirty pages, so what is durable is unknown). Plain writes run outside it: a full
+    /// disk fails them without losing anything, and a later call may succeed.
     func guardingSync(_ step: () throws -> Void) throws {
         do { try step() } catch let error as StorageError {
             failure = StorageError(.failed, "an earlier sync failed: \(error.message)", systemErrorNumber: error.systemErrorNumber)

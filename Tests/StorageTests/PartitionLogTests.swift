@@ -96,6 +96,7 @@ import Testing
         #expect(log.durableEndOffset == 22)
         #expect(log.epoch(at: 21) == 1 && log.lastOffset(ofEpoch: 1) == 21 && log.lastOffset(ofEpoch: 2) == nil)
         try log.append(makeBatch(), leaderEpoch: 7)
+        try log.sync()
         let reopened = try openLog(directory.path)
         #expect(reopened.nextOffset == 23 && reopened.epoch(at: 22) == 7)
         #expect(try readAll(reopened).map(\.baseOffset) == Array(stride(from: 0, to: 22, by: 2)).map { Offset(Int64($0)) } + [22])
@@ -123,6 +124,7 @@ import Testing
         #expect(log.segmentBaseOffsets.first! <= 33 && log.segmentBaseOffsets.count < firstSegments.count)
         #expect(log.epoch(at: 32) == 2 && log.epochs.epochBeforeStart == 2 && log.epoch(at: 33) == 2)
         expectStorageError(.invalidArgument) { try log.advanceStart(to: 40, epochBeforeStart: 0) }
+        try log.sync()
         let reopened = try openLog(directory.path)
         #expect(reopened.logStartOffset == 33 && reopened.epoch(at: 32) == 2 && reopened.nextOffset == 80)
     }
@@ -137,6 +139,7 @@ import Testing
         #expect(log.epoch(at: 999) == 5 && log.durableEndOffset == 1_000)
         expectStorageError(.epochRegression) { try log.append(makeBatch(), leaderEpoch: 4) }
         try log.append(makeBatch(), leaderEpoch: 6)
+        try log.sync()
         let reopened = try openLog(directory.path)
         #expect(reopened.logStartOffset == 1_000 && reopened.nextOffset == 1_001)
         #expect(reopened.epoch(at: 999) == 5 && reopened.epoch(at: 1_000) == 6)
@@ -233,6 +236,19 @@ import Testing
         let reopened = try openLog(directory.path)
         #expect(reopened.nextOffset == 30 && reopened.recovery.tornTail == nil)
         #expect(try readAll(reopened).count == 30)
+    }
+
+    @Test func appendedBytesReachTheFileInPageAlignedWritesAndAllOfThemAtSync() throws {
+        let directory = TemporaryDirectory()
+        var limits = StorageLimits.testMin
+        limits.segmentBytesMax = 1 << 20
+        let log = try openLog(directory.path, limits: limits)
+        for _ in 0..<40 { try log.append(makeBatch(valueBytes: 137), leaderEpoch: 0) }
+        let path = segmentPath(directory.path, 0)
+        #expect(fileSize(path) % 4_096 == 0 && fileSize(path) > 0 && fileSize(path) < log.sizeBytes)
+        #expect(try readAll(log).count == 40)
+        try log.sync()
+        #expect(fileSize(path) == log.sizeBytes)
     }
 
     @Test func aMissingOrCorruptIndexIsRebuiltFromTheData() throws {
