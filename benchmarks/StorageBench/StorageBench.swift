@@ -9,6 +9,8 @@ import Storage
 struct StorageBench {
     static let batchBytes = 16 << 10
     static let syncGroupBytes = 64 << 10
+    /// A batch size that is not a multiple of the page size, as real producers' batches are not.
+    static let unalignedBatchBytes = 16_390
 
     let directory: String
     let totalBytes: Int
@@ -56,11 +58,13 @@ struct StorageBench {
         // Raw and engine runs alternate so that drifting background writeback hits both alike.
         var rawSequential: [Double] = []
         var engineUnsynced: [Double] = []
+        var engineUnaligned: [Double] = []
         var raw64KiB: [Double] = []
         var engineSynced: [Double] = []
         for _ in 0..<repeats {
             rawSequential.append(try settled { try probe.sequentialWriteBytesPerSecond(totalBytes: totalBytes, writeBytes: Self.batchBytes) })
-            engineUnsynced.append(try settled { try engineUnsyncedBytesPerSecond() })
+            engineUnsynced.append(try settled { try engineUnsyncedBytesPerSecond(batch: Self.sampleBatch(bytes: Self.batchBytes)) })
+            engineUnaligned.append(try settled { try engineUnsyncedBytesPerSecond(batch: Self.sampleBatch(bytes: Self.unalignedBatchBytes)) })
             raw64KiB.append(try settled { try probe.appendSyncRoundsPerSecond(writeBytes: Self.syncGroupBytes, count: syncRounds) })
             engineSynced.append(try settled { try engineSyncedGroupsPerSecond() })
         }
@@ -70,14 +74,16 @@ struct StorageBench {
         print(row("raw 4 KiB append + fdatasync", raw4KiB, unit: "/s"))
         print(row("raw 64 KiB append + fdatasync", raw64KiB, unit: "/s"))
         print(row("engine append, no sync", engineUnsynced, unit: "MiB/s", scale: 1.0 / Double(1 << 20)))
+        print(row("engine append, no sync, \(Self.unalignedBatchBytes)-byte batches", engineUnaligned, unit: "MiB/s", scale: 1.0 / Double(1 << 20)))
         print(row("engine append, sync per 64 KiB (4 batches)", engineSynced, unit: "/s"))
         print(ratio("ratio unsynced (target >= 0.8)", engineUnsynced, rawSequential))
+        print(ratio("ratio unsynced, unaligned batches", engineUnaligned, rawSequential))
         print(ratio("ratio synced per 64 KiB (target >= 0.8)", engineSynced, raw64KiB))
     }
 
     /// Appends pre-validated 16 KiB batches (validation happens once, when a request is decoded).
-    private func engineUnsyncedBytesPerSecond() throws -> Double {
-        try withFreshLog { log, batch in
+    private func engineUnsyncedBytesPerSecond(batch: RecordBatch) throws -> Double {
+        try withFreshLog { log, _ in
             let count = totalBytes / batch.bytes.count
             let seconds = try Stopwatch.seconds {
                 for _ in 0..<count { try log.append(batch, leaderEpoch: 1) }
@@ -108,9 +114,8 @@ struct StorageBench {
         return try body(log, Self.sampleBatch())
     }
 
-    /// One batch of exactly 16 KiB (16 records of about 1 KiB), so the engine's writes are the
-    /// same size and alignment as the raw probe's (unaligned writes cost ext4 about half).
-    static func sampleBatch() -> RecordBatch {
+    /// One batch of exactly `batchBytes` bytes (16 records of about 1 KiB).
+    static func sampleBatch(bytes batchBytes: Int = batchBytes) -> RecordBatch {
         func build(lastValueBytes: Int) -> RecordBatch {
             let records = (0..<16).map { index in
                 NewRecord(
