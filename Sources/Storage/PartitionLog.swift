@@ -118,7 +118,14 @@ public final class PartitionLog {
         let tooOld = active.firstBatchMaxTimestamp.map { header.maxTimestamp &- $0 > limits.segmentAgeMsMax } ?? false
         guard tooBig || tooOld || !active.canHold(lastOffset: header.lastOffset) else { return }
         try active.writeAllHeld()
-        try guardingSync { try active.seal() }
+        try guardingSync {
+            try active.seal()
+            // The checkpoint below claims this segment durable, which needs its directory entry too.
+            if directoryNeedsSync {
+                try FileSystem.syncDirectory(directory)
+                directoryNeedsSync = false
+            }
+        }
         let next = try Segment.create(
             directory: directory, baseOffset: header.baseOffset, heldBytesMax: heldBytesMax)
         segments.append(next)
