@@ -92,7 +92,7 @@ private func reopen(_ directory: String, policy: DamagePolicy = .refuse) throws 
 
     @Test(arguments: 0..<100)
     func aCutInTheUnsyncedTailLeavesExactlyTheLongestValidPrefix(seed: UInt64) throws {
-        let directory = TemporaryDirectory("crash")
+        let directory = TemporaryDirectory("crash", inMemory: true)
         var random = SeededGenerator(seed: 0xC07 &+ seed)
         let written = try WrittenLog(directory: directory.path, random: &random)
         let unsynced = written.placements.filter { $0.batch.baseOffset >= written.durableEnd }
@@ -118,7 +118,7 @@ private func reopen(_ directory: String, policy: DamagePolicy = .refuse) throws 
 
     @Test(arguments: 0..<100)
     func aCutInSyncedDataIsReportedAtTheFirstLostBatch(seed: UInt64) throws {
-        let directory = TemporaryDirectory("crash")
+        let directory = TemporaryDirectory("crash", inMemory: true)
         var random = SeededGenerator(seed: 0x5C7 &+ seed)
         let written = try WrittenLog(directory: directory.path, random: &random)
         guard written.syncedCount > 0 else { return }
@@ -144,7 +144,7 @@ private func reopen(_ directory: String, policy: DamagePolicy = .refuse) throws 
 
     @Test(arguments: 0..<150)
     func aFlippedBitInBatchDataIsReportedWhereItIsAndNeverReturned(seed: UInt64) throws {
-        let directory = TemporaryDirectory("crash")
+        let directory = TemporaryDirectory("crash", inMemory: true)
         var random = SeededGenerator(seed: 0xF1 &+ seed)
         let written = try WrittenLog(directory: directory.path, random: &random)
         let victimIndex = Int.random(in: 0..<written.placements.count, using: &random)
@@ -174,7 +174,7 @@ private func reopen(_ directory: String, policy: DamagePolicy = .refuse) throws 
 
     @Test(arguments: 0..<60)
     func aFlippedBitInAnIndexIsRepairedFromTheData(seed: UInt64) throws {
-        let directory = TemporaryDirectory("crash")
+        let directory = TemporaryDirectory("crash", inMemory: true)
         var random = SeededGenerator(seed: 0x1D &+ seed)
         let written = try WrittenLog(directory: directory.path, random: &random)
         let indexes = try FileManager.default.contentsOfDirectory(atPath: directory.path)
@@ -195,7 +195,7 @@ private func reopen(_ directory: String, policy: DamagePolicy = .refuse) throws 
 
     @Test(arguments: 0..<60)
     func aFlippedBitInAStateFileIsAnErrorOrHarmlessNeverASilentReset(seed: UInt64) throws {
-        let directory = TemporaryDirectory("crash")
+        let directory = TemporaryDirectory("crash", inMemory: true)
         var random = SeededGenerator(seed: 0x57 &+ seed)
         let written = try WrittenLog(directory: directory.path, random: &random)
         let name = Bool.random(using: &random) ? "partition.state" : "durable.checkpoint"

@@ -159,7 +159,7 @@ private struct ModelRun {
 @Suite struct ModelBasedTests {
     @Test(arguments: 0..<24, [DurabilityMode.normal, .unsafeSimulatedPowerLoss])
     func randomOperationsMatchTheInMemoryModel(seed: UInt64, durability: DurabilityMode) throws {
-        let directory = TemporaryDirectory("model")
+        let directory = TemporaryDirectory("model", inMemory: true)
         var run = try ModelRun(seed: seed &* 0x9E37_79B9 &+ 11, directory: directory.path, durability: durability)
         for index in 0..<160 {
             do {
