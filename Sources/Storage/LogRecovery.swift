@@ -92,13 +92,13 @@ struct LogRecovery {
                 let after = torn ? false : try scanner.containsValidBatch(after: position, atOrAfter: expected)
                 stop = Stop(position: position, offset: expected, reason: reason, validBatchAfter: after)
             case .batch(let header, let position):
-                if header.partitionLeaderEpoch >= epochs.latestEpoch, segment.canHold(lastOffset: header.lastOffset) {
+                if header.partitionLeaderEpoch >= epochs.latestEpoch, segment.canHold(header, at: position) {
                     segment.account(header, at: position, indexIntervalBytes: limits.indexIntervalBytes)
                     epochs.record(header.partitionLeaderEpoch, at: header.baseOffset)
                     unverified = verifying ? nil : (header, position)
                     continue
                 }
-                let reason = "epoch \(header.partitionLeaderEpoch) after epoch \(epochs.latestEpoch), or offsets beyond the segment"
+                let reason = "epoch \(header.partitionLeaderEpoch) after epoch \(epochs.latestEpoch), or offsets or bytes beyond a segment's 32-bit range"
                 let after = try scanner.containsValidBatch(after: position, atOrAfter: expected)
                 stop = Stop(position: position, offset: expected, reason: reason, validBatchAfter: after)
             }

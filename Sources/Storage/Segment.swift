@@ -83,6 +83,12 @@ final class Segment: SegmentBytes {
     /// Whether a batch ending at `lastOffset` still fits the 32-bit relative offsets of this segment.
     func canHold(lastOffset: Offset) -> Bool { lastOffset.distance(from: baseOffset) <= Int64(UInt32.max) }
 
+    /// Whether a stored batch fits the segment's 32-bit offsets and positions (a file written by
+    /// someone else may be larger than any segment this log writes).
+    func canHold(_ header: RecordBatchHeader, at position: Int64) -> Bool {
+        canHold(lastOffset: header.lastOffset) && position + Int64(header.totalBytes) <= Int64(StorageLimits.segmentBytesCeiling)
+    }
+
     /// Adds a stored batch to the in-memory metadata (on append, and when rebuilding from a scan).
     func account(_ header: RecordBatchHeader, at position: Int64, indexIntervalBytes: Int) {
         precondition(position == sizeBytes, "batch at \(position), segment ends at \(sizeBytes)")
