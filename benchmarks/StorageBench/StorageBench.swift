@@ -64,10 +64,12 @@ struct StorageBench {
         var engineUnaligned: [Double] = []
         var raw64KiB: [Double] = []
         var engineSynced: [Double] = []
+        var engineOpen: [Double] = []
         for _ in 0..<repeats {
             rawSequential.append(try settled { try probe.sequentialWriteBytesPerSecond(totalBytes: totalBytes, writeBytes: Self.rawWriteBytes) })
             engineUnsynced.append(try settled { try engineUnsyncedBytesPerSecond(batch: Self.sampleBatch(bytes: Self.batchBytes)) })
             engineUnaligned.append(try settled { try engineUnsyncedBytesPerSecond(batch: Self.sampleBatch(bytes: Self.unalignedBatchBytes)) })
+            engineOpen.append(try settled { try engineOpenBytesPerSecond() })
             raw64KiB.append(try settled { try probe.appendSyncRoundsPerSecond(writeBytes: Self.syncGroupBytes, count: syncRounds) })
             engineSynced.append(try settled { try engineSyncedGroupsPerSecond() })
         }
@@ -79,6 +81,7 @@ struct StorageBench {
         print(row("engine append, no sync", engineUnsynced, unit: "MiB/s", scale: 1.0 / Double(1 << 20)))
         print(row("engine append, no sync, \(Self.unalignedBatchBytes)-byte batches", engineUnaligned, unit: "MiB/s", scale: 1.0 / Double(1 << 20)))
         print(row("engine append, sync per 64 KiB (4 batches)", engineSynced, unit: "/s"))
+        print(row("engine open (recovery walk, page cache warm)", engineOpen, unit: "MiB/s", scale: 1.0 / Double(1 << 20)))
         print(ratio("ratio unsynced (target >= 0.8)", engineUnsynced, rawSequential))
         print(ratio("ratio unsynced, unaligned batches", engineUnaligned, rawSequential))
         print(ratio("ratio synced per 64 KiB (target >= 0.8)", engineSynced, raw64KiB))
@@ -93,6 +96,14 @@ struct StorageBench {
             }
             return Double(count * batch.bytes.count) / seconds
         }
+    }
+
+    /// Reopens the partition the last unsynced run wrote: open walks every batch header.
+    private func engineOpenBytesPerSecond() throws -> Double {
+        let path = try scratch.partitions.last ?? { throw DiskProbeError(call: "no partition to reopen", errorNumber: 0) }()
+        var bytes: Int64 = 0
+        let seconds = try Stopwatch.seconds { bytes = try PartitionLog.open(directory: path).sizeBytes }
+        return Double(bytes) / seconds
     }
 
     /// Appends four 16 KiB batches, then one sync (group commit of 64 KiB).
