@@ -14,6 +14,7 @@ extension PartitionLog {
         let keep = segments.lastIndex { $0.baseOffset < end } ?? 0
         let segment = segments[keep]
         let position = try boundaryPosition(of: end, in: segment)
+        generation += 1
         if durableEndOffset > end {
             try guardingSync { try checkpoint.record(end, sync: true) }
             durableEndOffset = end
@@ -83,7 +84,9 @@ extension PartitionLog {
                 try FileSystem.syncDirectory(directory)
                 try checkpoint.record(offset, sync: true)
             }
-            directoryNeedsSync = false
+            segmentsCreated += 1
+            segmentsCreatedSynced = segmentsCreated
+            generation += 1
             durableEndOffset = offset
             epochs.reset(epochBefore: epochBeforeStart)
         }

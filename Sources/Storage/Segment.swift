@@ -70,6 +70,9 @@ final class Segment: SegmentBytes {
         try Segment(directory: directory, baseOffset: baseOffset, create: false, heldBytesMax: heldBytesMax)
     }
 
+    /// The open `.log` file (a ``PendingSync`` keeps it open until its fdatasync is done).
+    var logFile: PosixFile { log }
+
     /// The log file as it is on disk, for scanning.
     func diskBytes() throws -> SegmentFileBytes { try SegmentFileBytes(log) }
 
@@ -161,6 +164,11 @@ final class Segment: SegmentBytes {
     func sync() throws {
         try writeAllHeld()
         try log.syncData()
+        try? writeNewIndexEntries()
+    }
+
+    /// After a sync done elsewhere (``PendingSync``): writes new index entries, best effort as in ``sync()``.
+    func writeIndexEntriesAfterSync() {
         try? writeNewIndexEntries()
     }
 

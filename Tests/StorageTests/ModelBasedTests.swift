@@ -89,9 +89,20 @@ private struct ModelRun {
             batch.stamp(baseOffset: model.nextOffset, leaderEpoch: nextEpoch())
             try log.appendReplicated(batch)
             model.append(batch)
-        case 50..<62:
+        case 50..<56:
             #expect(try log.sync() == model.nextOffset, "seed \(seed) step \(index)")
             model.durableEnd = model.nextOffset
+        case 56..<62:
+            // The split sync, with an append between its steps (as on a loop thread).
+            guard let pending = try log.beginSync() else { return }
+            #expect(pending.endOffset == model.nextOffset, "seed \(seed) step \(index)")
+            var batch = newBatch()
+            batch.stamp(baseOffset: model.nextOffset, leaderEpoch: max(model.latestEpoch, 0))
+            try log.appendReplicated(batch)
+            model.append(batch)
+            try pending.perform()
+            #expect(try log.completeSync(pending) >= pending.endOffset, "seed \(seed) step \(index)")
+            model.durableEnd = max(model.durableEnd, pending.endOffset)
         case 62..<70:
             try truncate(index)
         case 70..<76:

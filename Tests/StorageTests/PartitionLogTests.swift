@@ -238,6 +238,33 @@ import Testing
         #expect(try readAll(reopened).count == 30)
     }
 
+    @Test func aSyncSplitAcrossThreadsMakesExactlyTheBegunPrefixDurable() async throws {
+        let directory = TemporaryDirectory()
+        var limits = StorageLimits.testMin
+        limits.segmentBytesMax = 1 << 20  // no roll (which syncs by itself) between the steps
+        let log = try openLog(directory.path, limits: limits, durability: .unsafeSimulatedPowerLoss)
+        for _ in 0..<20 { try log.append(makeBatch(valueBytes: 300), leaderEpoch: 1) }
+        let pending = try #require(try log.beginSync())
+        #expect(pending.endOffset == 20)
+        for _ in 0..<5 { try log.append(makeBatch(valueBytes: 300), leaderEpoch: 1) }
+        try await Task.detached { try pending.perform() }.value
+        #expect(try log.completeSync(pending) == 20 && log.durableEndOffset == 20)
+        #expect(log.nextOffset == 25)
+        #expect(try openLog(directory.path, limits: limits).nextOffset == 20, "the 5 appended after beginSync were never synced")
+    }
+
+    @Test func aSyncBegunBeforeATruncationDoesNotClaimTheNewData() throws {
+        let directory = TemporaryDirectory()
+        let log = try openLog(directory.path, durability: .unsafeSimulatedPowerLoss)
+        for _ in 0..<10 { try log.append(makeBatch(), leaderEpoch: 1) }
+        let pending = try #require(try log.beginSync())
+        try log.truncate(after: 3)
+        for _ in 0..<10 { try log.append(makeBatch(), leaderEpoch: 2) }
+        try pending.perform()
+        #expect(try log.completeSync(pending) <= 4)
+        #expect(try log.beginSync() == nil || log.durableEndOffset <= 4)
+    }
+
     @Test func appendedBytesReachTheFileInPageAlignedWritesAndAllOfThemAtSync() throws {
         let directory = TemporaryDirectory()
         var limits = StorageLimits.testMin
