@@ -48,6 +48,10 @@ struct LogRecovery {
                 damagedSegmentEnd = previous.sizeBytes
                 return
             }
+            if index < bases.count - 1, try adoptSummary(of: segment) {
+                segments.append(segment)
+                continue
+            }
             let stop = try walk(segment)
             segments.append(segment)
             if let stop {
@@ -73,6 +77,21 @@ struct LogRecovery {
                     location: DataLocation(file: directory + "/" + DurableCheckpoint.fileName, position: 0, offset: state.logStartOffset),
                     detail: "no valid slot: cannot tell lost synced data from a torn tail"))
         }
+    }
+
+    /// Loads a sealed segment from its summary, when the summary matches the files, lies below the
+    /// synced end and continues the epochs; otherwise the caller walks the segment.
+    private mutating func adoptSummary(of segment: Segment) throws -> Bool {
+        let size = try segment.diskBytes().sizeBytes
+        segment.resetMetadata(fileBytes: size)
+        guard SegmentSummary.load(into: segment, fileBytes: size, limits: limits),
+            segment.nextOffset <= syncedEnd, (segment.epochStarts.first?.epoch ?? .none) >= epochs.latestEpoch
+        else {
+            segment.resetMetadata(fileBytes: size)
+            return false
+        }
+        for entry in segment.epochStarts { epochs.record(entry.epoch, at: entry.startOffset) }
+        return true
     }
 
     /// Walks one segment's batches into its metadata and the epoch cache.
@@ -148,7 +167,7 @@ struct LogRecovery {
         guard !bases.isEmpty else { return }
         for base in bases.reversed() {
             let stem = directory + "/" + Segment.stem(base)
-            for suffix in [".log", ".index", ".timeindex"] { try FileSystem.remove(stem + suffix) }
+            for suffix in [".log", ".index", ".timeindex", SegmentSummary.suffix] { try FileSystem.remove(stem + suffix) }
         }
         try FileSystem.syncDirectory(directory)
     }
@@ -175,6 +194,8 @@ struct LogRecovery {
         let end = segments[segments.count - 1].nextOffset
         epochs.advanceStart(to: state.logStartOffset, epochBefore: state.epochBeforeStart, nextOffset: end)
         rebuildIndexFiles()
+        // The last segment is the writable one: a summary left from before it became so is stale.
+        try segments[segments.count - 1].removeSummary()
         let checkpoint: DurableCheckpoint
         if let checkpointSequence, !accepted, syncedEnd <= end {
             checkpoint = try DurableCheckpoint.open(directory: directory, durableEnd: syncedEnd, sequence: checkpointSequence)

@@ -84,19 +84,30 @@ extension PartitionLog {
         var scanner = SegmentScanner(
             segment, from: floor.position, expectedOffset: segment.baseOffset.advanced(by: Int64(floor.relativeOffset)),
             batchBytesMax: limits.batchBytesMax)
+        var previous: (header: RecordBatchHeader, position: Int64)?
         while true {
-            switch try scanner.next(verifyingChecksum: false) {
-            case .batch(let header, let position):
+            let step = try scanner.next(verifyingChecksum: false)
+            if case .batch(let header, let position) = step {
                 if header.lastOffset >= offset { return (header, position) }
-            case .end:
-                throw StorageError(
-                    .corruptData, "segment ends before offset \(offset)",
-                    location: DataLocation(file: segment.path, position: scanner.position, offset: scanner.expectedOffset))
-            case .damaged(let position, let reason, _):
-                throw StorageError(
-                    .corruptData, reason, location: DataLocation(file: segment.path, position: position, offset: scanner.expectedOffset))
+                previous = (header, position)
+                continue
             }
+            // A corrupt length or delta in the batch before makes the walk stumble one batch late.
+            if let previous, try !checksumMatches(segment, previous.header, at: previous.position) {
+                throw StorageError(
+                    .corruptData, "CRC32C mismatch (found while locating offset \(offset))",
+                    location: DataLocation(file: segment.path, position: previous.position, offset: previous.header.baseOffset))
+            }
+            let reason: String
+            if case .damaged(_, let why, _) = step { reason = why } else { reason = "segment ends before offset \(offset)" }
+            throw StorageError(
+                .corruptData, reason, location: DataLocation(file: segment.path, position: scanner.position, offset: scanner.expectedOffset))
         }
+    }
+
+    private func checksumMatches(_ segment: Segment, _ header: RecordBatchHeader, at position: Int64) throws -> Bool {
+        let bytes = try segment.readBytes(at: position, count: header.totalBytes)
+        return (try? bytes.withCheckedBytes { raw throws(BatchDefect) in try RecordBatch.check(raw, batchBytesMax: limits.batchBytesMax) }) != nil
     }
 
     /// The first offset (at or after the log start) whose record timestamp is `>= timestamp`,

@@ -22,11 +22,13 @@ extension PartitionLog {
         let removed = segments[(keep + 1)...]
         for later in removed.reversed() { try later.removeFiles() }
         segments.removeSubrange((keep + 1)...)
+        // The kept segment is writable again: its summary must be gone before its data changes.
+        try segment.removeSummary()
+        try guardingSync { try FileSystem.syncDirectory(directory) }
         if position < segment.sizeBytes {
             try segment.truncateFile(to: position)
             try segment.rebuildMetadata(limits: limits)
         }
-        if !removed.isEmpty { try guardingSync { try FileSystem.syncDirectory(directory) } }
         epochs.truncate(toEnd: end)
         checkInvariants()
     }

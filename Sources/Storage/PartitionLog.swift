@@ -132,6 +132,7 @@ public final class PartitionLog {
                 segmentsCreatedSynced = segmentsCreated
             }
         }
+        SegmentSummary.write(for: active, limits: limits)
         let next = try Segment.create(
             directory: directory, baseOffset: header.baseOffset, heldBytesMax: heldBytesMax)
         segments.append(next)

@@ -25,6 +25,8 @@ final class Segment: SegmentBytes {
     private(set) var maxTimestamp: Int64?
     /// Max timestamp of the first batch: the segment's age for rolling.
     private(set) var firstBatchMaxTimestamp: Int64?
+    /// The first batch's epoch at the base offset, then every epoch change inside the segment.
+    private(set) var epochStarts: [EpochCache.Entry] = []
 
     /// Bytes already handed to the file (the rest are in `held`).
     private var fileBytes: Int64 = 0
@@ -103,6 +105,9 @@ final class Segment: SegmentBytes {
         nextOffset = header.nextOffset
         maxTimestamp = max(maxTimestamp ?? header.maxTimestamp, header.maxTimestamp)
         if firstBatchMaxTimestamp == nil { firstBatchMaxTimestamp = header.maxTimestamp }
+        if epochStarts.last?.epoch != header.partitionLeaderEpoch {
+            epochStarts.append(EpochCache.Entry(epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset))
+        }
     }
 
     /// Forgets the metadata (before feeding a fresh scan).
@@ -113,7 +118,21 @@ final class Segment: SegmentBytes {
         nextOffset = baseOffset
         maxTimestamp = nil
         firstBatchMaxTimestamp = nil
+        epochStarts = []
         fileBytes = size
+    }
+
+    /// Takes the metadata from a sealed segment's summary instead of walking the file.
+    func adopt(_ summary: SegmentSummary, index: SegmentIndex) {
+        precondition(held.isEmpty && sizeBytes == 0, "adopting a summary into a used segment")
+        self.index = index
+        sizeBytes = summary.sizeBytes
+        nextOffset = summary.nextOffset
+        maxTimestamp = summary.maxTimestamp
+        firstBatchMaxTimestamp = summary.firstBatchMaxTimestamp
+        epochStarts = summary.epochStarts
+        fileBytes = summary.sizeBytes
+        noteIndexFilesCurrent()
     }
 
     /// Appends a batch whose first 16 bytes are replaced by `prefix` (the stamped offset and epoch).
@@ -251,9 +270,21 @@ final class Segment: SegmentBytes {
 
     /// Deletes the segment's three files (the caller fsyncs the directory).
     func removeFiles() throws {
+        try removeSummary()
         let stem = String(path.dropLast(4))
         try FileSystem.remove(stem + ".log")
         try FileSystem.remove(stem + ".index")
         try FileSystem.remove(stem + ".timeindex")
+    }
+
+    /// `<base>.summary`: present only while the segment is sealed (see ``SegmentSummary``).
+    var summaryPath: String { String(path.dropLast(4)) + SegmentSummary.suffix }
+
+    /// Deletes the summary (the segment becomes writable again); the caller fsyncs the directory.
+    func removeSummary() throws { try FileSystem.remove(summaryPath) }
+
+    /// The index files' bytes as they are on disk.
+    func indexFileBytes() throws -> (offsets: [UInt8], times: [UInt8]) {
+        (try offsetIndexFile.read(at: 0, count: Int(offsetIndexFile.size())), try timeIndexFile.read(at: 0, count: Int(timeIndexFile.size())))
     }
 }

@@ -278,6 +278,30 @@ import Testing
         #expect(fileSize(path) == log.sizeBytes)
     }
 
+    @Test func sealedSegmentsOpenFromTheirSummariesAndReadsStillCatchDamageInThem() throws {
+        let directory = TemporaryDirectory()
+        let segments: [Offset]
+        do {
+            let log = try openLog(directory.path)
+            for _ in 0..<40 { try log.append(makeBatch(count: 2, valueBytes: 100), leaderEpoch: 1) }
+            try log.sync()
+            segments = log.segmentBaseOffsets
+        }
+        #expect(segments.count > 2)
+        for base in segments.dropLast() { #expect(FileManager.default.fileExists(atPath: segmentPath(directory.path, base, ".summary"))) }
+        #expect(!FileManager.default.fileExists(atPath: segmentPath(directory.path, segments.last!, ".summary")))
+        // A flipped value byte in the first batch of segment 0: covered by the CRC only.
+        flipBit(segmentPath(directory.path, 0), at: 100, bit: 3)
+        let log = try openLog(directory.path)
+        #expect(log.nextOffset == 80, "open trusted the summary instead of walking the sealed segment")
+        let error = expectStorageError(.corruptData) { _ = try log.read(from: 0, maxBytes: 100) }
+        #expect(error?.location == DataLocation(file: segmentPath(directory.path, 0), position: 0, offset: 0))
+        // Truncating into a sealed segment makes it writable: its summary goes.
+        try log.truncate(after: segments[1].advanced(by: -1))
+        #expect(!FileManager.default.fileExists(atPath: segmentPath(directory.path, 0, ".summary")))
+        #expect(try openLog(directory.path).nextOffset == segments[1])
+    }
+
     @Test func aMissingOrCorruptIndexIsRebuiltFromTheData() throws {
         let directory = TemporaryDirectory()
         do {
