@@ -31,11 +31,13 @@ struct SafetyChecker {
         return nil
     }
 
-    /// Leader completeness: a new leader holds every acknowledged entry (or removed it as a prefix).
+    /// Leader completeness: a new leader holds every committed entry, that is every entry any
+    /// replica applied (or it removed the entry as a prefix).
     func checkLeaderCompleteness(_ core: RaftCore<MemoryRaftLog>) -> String? {
-        for (index, entry) in acknowledged where entry.term < core.currentTerm && index >= core.firstIndex {
+        for (index, entry) in appliedEntries where entry.term < core.currentTerm && index >= core.firstIndex {
             if core.term(at: entry.lastIndex) != entry.term {
-                return "leader completeness: \(core.id) leads \(core.currentTerm) without acknowledged \(index)@\(entry.term)"
+                let acknowledgement = acknowledged[index] == nil ? "applied" : "acknowledged"
+                return "leader completeness: \(core.id) leads \(core.currentTerm) without \(acknowledgement) \(index)@\(entry.term)"
             }
         }
         return nil

@@ -13,6 +13,16 @@ extension Simulation {
             }
         }
         if perMilleChance(options.partitionPerMille) { changePartitions() }
+        if let isolation = pendingIsolation, isolation.tick <= tick {
+            pendingIsolation = nil
+            network.healAll()
+            for other in nodes.map(\.id) where other != isolation.node {
+                network.cutLinks.insert(.init(from: isolation.node, to: other))
+                network.cutLinks.insert(.init(from: other, to: isolation.node))
+            }
+            record(.partitioned("isolated new leader \(isolation.node)"))
+            events += 1
+        }
         for index in nodes.indices where nodes[index].isUp && perMilleChance(options.prefixRemovalPerMille) {
             removePrefix(on: index)
         }
@@ -73,9 +83,13 @@ extension Simulation {
         events += 1
     }
 
-    /// The client: proposes a few entries to whichever replica leads.
+    /// The client and the operator: proposes a few entries to whichever replica leads, and now
+    /// and then a membership step or a leadership transfer.
     mutating func proposeWorkload() {
         guard let leaderIndex = nodes.indices.first(where: { nodes[$0].core?.currentRole == .leader }) else { return }
+        if perMilleChance(options.membershipChangePerMille) { proposeMembershipStep(at: leaderIndex) }
+        if perMilleChance(options.leadershipTransferPerMille) { transferLeadership(from: leaderIndex) }
+        guard nodes[leaderIndex].core!.currentRole == .leader else { return }
         for _ in 0..<Int.random(in: 0...options.proposalsPerTickMax, using: &random) {
             let id = nextPayloadID
             let indexCount = UInt64.random(in: 1...3, using: &random)
@@ -86,5 +100,34 @@ extension Simulation {
             record(.proposed(nodes[leaderIndex].id, index: index, indexCount: indexCount, id: id))
             events += 1
         }
+    }
+
+    /// Cycles membership through: all voters, one removed, it back as a learner, it promoted.
+    private mutating func proposeMembershipStep(at leaderIndex: Int) {
+        let leader = nodes[leaderIndex].core!
+        let membership = leader.latestMembership
+        let change: MembershipChange
+        if let outsider = nodes.map(\.id).first(where: { !membership.contains($0) }) {
+            change = .addLearner(outsider)
+        } else if let learner = membership.learners.first {
+            change = .promoteLearner(learner)
+        } else if membership.voters.count == nodes.count, nodes.count > 1 {
+            change = .remove(membership.voters.randomElement(using: &random)!)
+        } else {
+            return
+        }
+        guard let index = try? nodes[leaderIndex].core!.proposeMembershipChange(change) else { return }
+        record(.membershipChange(leader.id, change, index: index))
+        membershipChanges += 1
+        events += 1
+    }
+
+    private mutating func transferLeadership(from leaderIndex: Int) {
+        let leader = nodes[leaderIndex].core!
+        guard let target = leader.latestMembership.voters.filter({ $0 != leader.id }).randomElement(using: &random) else { return }
+        guard (try? nodes[leaderIndex].core!.transferLeadership(to: target)) != nil else { return }
+        record(.leadershipTransfer(from: leader.id, to: target))
+        leadershipTransfers += 1
+        events += 1
     }
 }

@@ -10,6 +10,10 @@ public struct SimulationResult: Sendable {
     public var elections: UInt64
     /// Entries acknowledged to the client as committed.
     public var entriesCommitted: Int
+    /// Membership steps the leaders accepted.
+    public var membershipChanges: Int
+    /// Leadership transfers the leaders started.
+    public var leadershipTransfers: Int
     /// The first invariant violated, if any.
     public var violation: String?
     /// The last events before the violation (empty without one), oldest first.
@@ -40,6 +44,10 @@ public struct Simulation {
     var eventsThisTick = 0
     var violation: String?
     var nextPayloadID: UInt64 = 1
+    /// A new leader to cut off, and when.
+    var pendingIsolation: (node: NodeID, tick: Int)?
+    var membershipChanges = 0
+    var leadershipTransfers = 0
     let quorumCount: Int
 
     /// Prepares a run of `options` driven by `seed`.
@@ -51,7 +59,10 @@ public struct Simulation {
         self.trace = Trace(countMax: options.traceEventCountMax)
         let ids = (1...options.nodeCount).map { NodeID(UInt64($0)) }
         let membership = Membership(voters: ids)
-        self.quorumCount = membership.quorumCount
+        // Membership steps leave at least all replicas but one voting; a majority of that
+        // smallest voter set is what every acknowledged entry must stay durable on.
+        self.quorumCount = options.membershipChangePerMille > 0 && ids.count > 1
+            ? Membership(voters: Array(ids.dropLast())).quorumCount : membership.quorumCount
         for id in ids {
             nodes.append(SimulatedNode(id: id, config: options.raftConfig(id: id), membership: membership, seed: random.next()))
         }
@@ -63,11 +74,13 @@ public struct Simulation {
         if violation == nil { checkLivenessAfterHealing() }
         return SimulationResult(
             seed: seed, events: events, elections: nodes.reduce(0) { $0 + $1.electionsStarted },
-            entriesCommitted: checker.acknowledged.count, violation: violation, trace: violation == nil ? [] : trace.lines)
+            entriesCommitted: checker.acknowledged.count, membershipChanges: membershipChanges,
+            leadershipTransfers: leadershipTransfers, violation: violation, trace: violation == nil ? [] : trace.lines)
     }
 
     private mutating func checkLivenessAfterHealing() {
         network.healAll()
+        network.isReliable = true
         record(.healed)
         for index in nodes.indices where !nodes[index].isUp { restart(index) }
         for _ in 0..<options.livenessTicksMax where violation == nil {
@@ -81,11 +94,12 @@ public struct Simulation {
         }
     }
 
-    /// A leader whose commit every replica has adopted and applied, covering every acknowledgement.
+    /// A leader whose commit every member has adopted and applied, covering every acknowledgement.
     private var isLive: Bool {
         let cores = nodes.compactMap(\.core)
         guard cores.count == nodes.count, let leader = cores.first(where: { $0.currentRole == .leader }) else { return false }
-        return cores.allSatisfy {
+        let members = leader.latestMembership
+        return cores.filter { members.contains($0.id) }.allSatisfy {
             $0.currentTerm == leader.currentTerm && $0.commitIndex == leader.commitIndex
                 && $0.metrics.appliedIndex == leader.commitIndex && $0.commitIndex >= checker.acknowledgedLastIndex
         }
@@ -196,11 +210,11 @@ public struct Simulation {
             record(.cut(from: message.from, to: message.to, message))
             return
         }
-        if percentChance(options.dropPercent) {
+        if !network.isReliable && percentChance(options.dropPercent) {
             record(.dropped(message))
             return
         }
-        if percentChance(options.duplicatePercent) {
+        if !network.isReliable && percentChance(options.duplicatePercent) {
             record(.duplicated(message))
             send(message)
         }
@@ -235,6 +249,9 @@ public struct Simulation {
             if core.currentRole == .leader {
                 if let problem = checker.checkLeader(core.id, term: core.currentTerm) { return fail(problem) }
                 if let problem = checker.checkLeaderCompleteness(core) { return fail(problem) }
+                if !network.isReliable && pendingIsolation == nil && percentChance(options.newLeaderIsolationPercent) {
+                    pendingIsolation = (core.id, tick + Int.random(in: 0...3, using: &random))
+                }
             }
         }
     }

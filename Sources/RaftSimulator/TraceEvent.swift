@@ -17,6 +17,8 @@ enum TraceEvent: CustomStringConvertible {
     case healed
     case removedPrefix(NodeID, before: LogIndex)
     case roleChanged(NodeID, Role, Term)
+    case membershipChange(NodeID, MembershipChange, index: LogIndex)
+    case leadershipTransfer(from: NodeID, to: NodeID)
 
     var description: String {
         switch self {
@@ -37,6 +39,8 @@ enum TraceEvent: CustomStringConvertible {
         case .healed: "heal network"
         case .removedPrefix(let node, let before): "\(node) removed prefix before \(before)"
         case .roleChanged(let node, let role, let term): "\(node) is \(role) in \(term)"
+        case .membershipChange(let node, let change, let index): "\(node) proposed \(change) at \(index)"
+        case .leadershipTransfer(let from, let to): "\(from) hands leadership to \(to)"
         }
     }
 }
