@@ -242,6 +242,10 @@ public struct Simulation {
         }
         nodes[index].lastCommit = core.commitIndex
         nodes[index].lastApplied = metrics.appliedIndex
+        if let leaderIndex = nodes.firstIndex(where: { $0.core?.currentRole == .leader && $0.core?.currentTerm == core.currentTerm }),
+           let problem = checkMatchIndexes(of: leaderIndex) {
+            return fail(problem)
+        }
         if core.currentRole != nodes[index].lastRole || core.currentTerm != nodes[index].lastTerm {
             nodes[index].lastRole = core.currentRole
             nodes[index].lastTerm = core.currentTerm
@@ -254,6 +258,22 @@ public struct Simulation {
                 }
             }
         }
+    }
+
+    /// A leader's match index for a follower of its term is a prefix the follower really holds
+    /// (it acknowledged it durable, and only a later leader could make it truncate).
+    private func checkMatchIndexes(of leaderIndex: Int) -> String? {
+        let leader = nodes[leaderIndex].core!
+        for (member, match) in leader.metrics.followerMatchIndexes where match > .zero {
+            guard let follower = nodes.first(where: { $0.id == member })?.core, follower.currentTerm == leader.currentTerm else { continue }
+            guard let leaderTerm = leader.term(at: match) else { continue }  // removed prefix
+            let followerTerm = follower.term(at: match)
+            if match > follower.lastIndex || (followerTerm != nil && followerTerm != leaderTerm) {
+                return "match index: \(leader.id) counts \(member) as holding \(match)@\(leaderTerm), "
+                    + "which \(member) does not hold (its last index is \(follower.lastIndex))"
+            }
+        }
+        return nil
     }
 
     private mutating func fail(_ problem: String) {
