@@ -264,7 +264,7 @@ public struct Simulation {
     /// (it acknowledged it durable, and only a later leader could make it truncate).
     private func checkMatchIndexes(of leaderIndex: Int) -> String? {
         let leader = nodes[leaderIndex].core!
-        for (member, match) in leader.metrics.followerMatchIndexes where match > .zero {
+        for (member, match) in leader.metrics.followerMatchIndexes.sorted(by: { $0.key < $1.key }) where match > .zero {
             guard let follower = nodes.first(where: { $0.id == member })?.core, follower.currentTerm == leader.currentTerm else { continue }
             guard let leaderTerm = leader.term(at: match) else { continue }  // removed prefix
             let followerTerm = follower.term(at: match)

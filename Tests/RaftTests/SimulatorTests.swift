@@ -18,6 +18,18 @@ import Testing
         #expect(summary.failures.isEmpty, "\(summary)")
     }
 
+    @Test func aFailingSeedReportsItselfWithATraceAndReproducesExactly() throws {
+        var options = SimulationOptions(nodeCount: 3)
+        options.plantedFaults = .voteWithoutLogCheck
+        let found = try #require(SimulationCampaign(firstSeed: 1, seedCount: 100, options: options).run(stopAtFirstFailure: true).failures.first)
+        var again = Simulation(seed: found.seed, options: options)
+        let rerun = again.run()
+        #expect(rerun.violation == found.violation)
+        #expect(rerun.trace == found.trace)
+        #expect(found.trace.count == options.traceEventCountMax)
+        #expect(found.failureReport.hasPrefix("seed \(found.seed): VIOLATION "))
+    }
+
     @Test func rerunningASeedReproducesTheSameRun() {
         var first = Simulation(seed: 77, options: SimulationOptions(nodeCount: 3))
         var second = Simulation(seed: 77, options: SimulationOptions(nodeCount: 3))
