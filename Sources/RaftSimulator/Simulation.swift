@@ -153,7 +153,8 @@ public struct Simulation {
     private mutating func handleReady(on index: Int) {
         let ready = nodes[index].core!.ready()
         for message in ready.messages { send(message) }
-        let delay = ready.needsPersist ? Int.random(in: 0...options.persistTicksMax, using: &random) : 0
+        let persistTicksMax = network.isReliable ? options.healedLatencyTicksMax : options.persistTicksMax
+        let delay = ready.needsPersist ? Int.random(in: 0...persistTicksMax, using: &random) : 0
         record(.readied(nodes[index].id, entries: ready.entries.count, messages: ready.messages.count, persistDelayTicks: delay))
         nodes[index].pendingReady = (ready, tick + delay)
         if delay == 0 { completePersist(on: index) }
@@ -200,7 +201,8 @@ public struct Simulation {
     }
 
     private mutating func send(_ message: Message) {
-        network.enqueue(message, dueTick: tick + Int.random(in: 0...options.delayTicksMax, using: &random))
+        let delayTicksMax = network.isReliable ? options.healedLatencyTicksMax : options.delayTicksMax
+        network.enqueue(message, dueTick: tick + Int.random(in: 0...delayTicksMax, using: &random))
     }
 
     private mutating func deliver(_ message: Message) {

@@ -9,6 +9,9 @@ public struct SimulationOptions: Sendable {
     /// Ticks allowed after healing for a leader to appear and every acknowledged entry to be
     /// applied on every replica (the liveness bound).
     public var livenessTicksMax: Int = 120
+    /// Most ticks a message is delayed, and a write takes, once healed: Raft elects a leader
+    /// only while a round trip plus a write stays well under the election timeout.
+    public var healedLatencyTicksMax: Int = 1
     /// Percent chance a message is dropped.
     public var dropPercent: Int = 5
     /// Percent chance a message is delivered twice.
