@@ -87,7 +87,8 @@ extension RaftCore {
     }
 
     mutating func handleAppendResponse(_ response: AppendResponse, from member: NodeID) {
-        guard var peer = progress.removeValue(forKey: member) else { return }
+        // No correct follower acknowledges past this log; a faulty one must not move commit there.
+        guard response.index <= log.lastIndex, var peer = progress.removeValue(forKey: member) else { return }
         peer.recentActive = true
         if !response.accepted {
             progress[member] = peer

@@ -98,6 +98,19 @@ import Testing
         cluster[2].raft.advance()
     }
 
+    @Test func anAcknowledgementPastTheLeadersLogMovesNothing() {
+        var cluster = TestCluster(voters: 3)
+        cluster.elect(1)
+        let term = cluster[1].raft.currentTerm
+        for from in [2, 3] {
+            cluster[1].raft.step(Message(
+                from: NodeID(UInt64(from)), to: NodeID(1), term: term,
+                body: .appendResponse(AppendResponse(accepted: true, index: LogIndex(1_000)))))
+        }
+        #expect(cluster[1].raft.commitIndex == LogIndex(1))
+        #expect(cluster[1].raft.metrics.followerMatchIndexes.values.allSatisfy { $0 == LogIndex(1) })
+    }
+
     @Test func theMemoryLogAnswersForWholeEntries() {
         let log = MemoryRaftLog()
         log.append([

@@ -110,6 +110,7 @@ import Testing
 
     static func randomMessage(using random: inout SplitMix64) -> Message {
         func number() -> UInt64 { UInt64.random(in: 0...1_000_000, using: &random) }
+        let messageTerm = Term(number())
         let body: MessageBody
         switch Int.random(in: 0..<8, using: &random) {
         case 0:
@@ -119,7 +120,7 @@ import Testing
         case 2:
             let prevIndex = LogIndex(number())
             var next = prevIndex.next
-            let term = Term(number())
+            let term = Term(UInt64.random(in: 0...messageTerm.rawValue, using: &random))  // entries are never newer
             let entries = (0..<Int.random(in: 0...5, using: &random)).map { _ -> Entry in
                 let kind = EntryKind.allCases.randomElement(using: &random)!
                 let span = kind == .data ? UInt64.random(in: 0...9, using: &random) : 0
@@ -136,7 +137,7 @@ import Testing
         case 6: body = .installStart(InstallStart(start: LogStart(index: LogIndex(number() + 1), termBefore: Term(number())), membership: membership))
         default: body = .timeoutNow
         }
-        return Message(from: NodeID(number()), to: NodeID(number()), term: Term(number()), body: body)
+        return Message(from: NodeID(number()), to: NodeID(number()), term: messageTerm, body: body)
     }
 
     /// A frame with a valid checksum around arbitrary fields.
