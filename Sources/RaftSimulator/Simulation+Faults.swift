@@ -29,10 +29,26 @@ extension Simulation {
     }
 
     mutating func crash(_ index: Int) {
+        tearPendingWrite(on: index)
         nodes[index].crash()
         record(.crashed(nodes[index].id))
         events += 1
         if let problem = checker.checkAcknowledgedDurability(nodes, quorumCount: quorumCount) { violation = violation ?? problem }
+    }
+
+    /// A crash may leave part of an unsynced write on disk: a prefix of its entries (what the
+    /// page cache flushed), never its hard state, which is written after the entries.
+    private mutating func tearPendingWrite(on index: Int) {
+        guard let ready = nodes[index].pendingReady?.ready, ready.logStart == nil, !ready.entries.isEmpty,
+              percentChance(50)
+        else { return }
+        let torn = Array(ready.entries.prefix(Int.random(in: 0...ready.entries.count, using: &random)))
+        guard !torn.isEmpty else { return }
+        let log = nodes[index].durableLog
+        if let problem = checker.checkTruncation(of: log, from: torn[0].index, node: nodes[index].id) { return fail(problem) }
+        log.append(torn)
+        if let problem = checker.checkDurableAppend(torn, node: nodes[index].id, log: log) { return fail(problem) }
+        record(.tornWrite(nodes[index].id, entries: torn))
     }
 
     mutating func restart(_ index: Int) {

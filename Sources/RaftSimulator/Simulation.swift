@@ -278,7 +278,7 @@ public struct Simulation {
         return nil
     }
 
-    private mutating func fail(_ problem: String) {
+    mutating func fail(_ problem: String) {
         if violation == nil { violation = problem }
     }
 

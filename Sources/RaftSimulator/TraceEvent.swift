@@ -12,6 +12,7 @@ enum TraceEvent: CustomStringConvertible {
     case applied(NodeID, through: LogIndex)
     case proposed(NodeID, index: LogIndex, indexCount: UInt64, id: UInt64)
     case crashed(NodeID)
+    case tornWrite(NodeID, entries: [Entry])
     case restarted(NodeID)
     case partitioned(String)
     case healed
@@ -34,6 +35,7 @@ enum TraceEvent: CustomStringConvertible {
         case .applied(let node, let through): "\(node) applied through \(through)"
         case .proposed(let node, let index, let count, let id): "\(node) proposed #\(id) at \(index) (\(count) indexes)"
         case .crashed(let node): "\(node) CRASH"
+        case .tornWrite(let node, let entries): "\(node) torn write kept \(entries.map(\.description).joined(separator: " "))"
         case .restarted(let node): "\(node) restart"
         case .partitioned(let layout): "partition \(layout)"
         case .healed: "heal network"
