@@ -53,6 +53,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "TransportBench", dependencies: ["Transport"], path: "Benchmarks/TransportBench"),
+        .target(name: "DiskProbe", path: "benchmarks/DiskProbe"),
+        .executableTarget(name: "StorageBench", dependencies: ["Storage", "DiskProbe"], path: "benchmarks/StorageBench"),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "CCRC32C"]),
         .testTarget(
             name: "TransportTests",

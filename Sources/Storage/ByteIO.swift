@@ -30,17 +30,6 @@ struct ByteWriter {
         append(value)
     }
 
-    /// The number of bytes ``append(varint:)`` writes for `value`.
-    static func varintSize(_ value: Int64) -> Int {
-        var zigzag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
-        var size = 1
-        while zigzag >= 0x80 {
-            zigzag >>= 7
-            size += 1
-        }
-        return size
-    }
-
     /// Overwrites a big-endian integer at `position`.
     mutating func write<T: FixedWidthInteger>(bigEndian value: T, at position: Int) {
         withUnsafeBytes(of: value.bigEndian) { raw in

@@ -76,8 +76,6 @@ final class DurableCheckpoint {
         if sync { try file.syncData() }
     }
 
-    func sync() throws { try file.syncData() }
-
     private static func slot(sequence: UInt64, durableEnd: Offset) -> [UInt8] {
         var writer = ByteWriter(reservingCapacity: slotBytes)
         writer.append(bigEndian: magic)

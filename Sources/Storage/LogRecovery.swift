@@ -32,13 +32,13 @@ struct LogRecovery {
         self.state = state
     }
 
-    private var buffersUnsyncedBytes: Bool { options.durability == .unsafeSimulatedPowerLoss }
+    private var heldBytesMax: Int? { options.heldBytesMax }
     private var limits: StorageLimits { options.limits }
 
     mutating func run(segmentBases bases: [Offset]) throws {
         try loadCheckpoint()
         for (index, base) in bases.enumerated() {
-            let segment = try Segment.open(directory: directory, baseOffset: base, buffersUnsyncedBytes: buffersUnsyncedBytes)
+            let segment = try Segment.open(directory: directory, baseOffset: base, heldBytesMax: heldBytesMax)
             if let previous = segments.last, base != previous.nextOffset {
                 damage.append(
                     LogDamage(
@@ -47,6 +47,10 @@ struct LogRecovery {
                 unloadedBases = Array(bases[index...])
                 damagedSegmentEnd = previous.sizeBytes
                 return
+            }
+            if index < bases.count - 1, try adoptSummary(of: segment) {
+                segments.append(segment)
+                continue
             }
             let stop = try walk(segment)
             segments.append(segment)
@@ -75,6 +79,21 @@ struct LogRecovery {
         }
     }
 
+    /// Loads a sealed segment from its summary, when the summary matches the files, lies below the
+    /// synced end and continues the epochs; otherwise the caller walks the segment.
+    private mutating func adoptSummary(of segment: Segment) throws -> Bool {
+        let size = try segment.diskBytes().sizeBytes
+        segment.resetMetadata(fileBytes: size)
+        guard SegmentSummary.load(into: segment, fileBytes: size, limits: limits),
+            segment.nextOffset <= syncedEnd, (segment.epochStarts.first?.epoch ?? .none) >= epochs.latestEpoch
+        else {
+            segment.resetMetadata(fileBytes: size)
+            return false
+        }
+        for entry in segment.epochStarts { epochs.record(entry.epoch, at: entry.startOffset) }
+        return true
+    }
+
     /// Walks one segment's batches into its metadata and the epoch cache.
     private mutating func walk(_ segment: Segment) throws -> Stop? {
         let file = try segment.diskBytes()
@@ -92,13 +111,13 @@ struct LogRecovery {
                 let after = torn ? false : try scanner.containsValidBatch(after: position, atOrAfter: expected)
                 stop = Stop(position: position, offset: expected, reason: reason, validBatchAfter: after)
             case .batch(let header, let position):
-                if header.partitionLeaderEpoch >= epochs.latestEpoch, segment.canHold(lastOffset: header.lastOffset) {
+                if header.partitionLeaderEpoch >= epochs.latestEpoch, segment.canHold(header, at: position) {
                     segment.account(header, at: position, indexIntervalBytes: limits.indexIntervalBytes)
                     epochs.record(header.partitionLeaderEpoch, at: header.baseOffset)
                     unverified = verifying ? nil : (header, position)
                     continue
                 }
-                let reason = "epoch \(header.partitionLeaderEpoch) after epoch \(epochs.latestEpoch), or offsets beyond the segment"
+                let reason = "epoch \(header.partitionLeaderEpoch) after epoch \(epochs.latestEpoch), or offsets or bytes beyond a segment's 32-bit range"
                 let after = try scanner.containsValidBatch(after: position, atOrAfter: expected)
                 stop = Stop(position: position, offset: expected, reason: reason, validBatchAfter: after)
             }
@@ -148,7 +167,7 @@ struct LogRecovery {
         guard !bases.isEmpty else { return }
         for base in bases.reversed() {
             let stem = directory + "/" + Segment.stem(base)
-            for suffix in [".log", ".index", ".timeindex"] { try FileSystem.remove(stem + suffix) }
+            for suffix in [".log", ".index", ".timeindex", SegmentSummary.suffix] { try FileSystem.remove(stem + suffix) }
         }
         try FileSystem.syncDirectory(directory)
     }
@@ -159,7 +178,10 @@ struct LogRecovery {
             segments = [try createSegment(at: state.logStartOffset)]
         }
         let loadedEnd = segments[segments.count - 1].nextOffset
-        if damage.allSatisfy({ $0.kind == .checkpointUnreadable }), syncedEnd.rawValue != Int64.max, loadedEnd < syncedEnd {
+        // Synced data below the log start is not needed (a crash during a reset beyond the end
+        // leaves old segments partly deleted): only a shortfall above the start is damage.
+        let syncedEndNeeded = syncedEnd > state.logStartOffset
+        if damage.isEmpty, syncedEndNeeded, loadedEnd < syncedEnd {
             let last = segments[segments.count - 1]
             damage.append(
                 LogDamage(
@@ -172,12 +194,15 @@ struct LogRecovery {
         let end = segments[segments.count - 1].nextOffset
         epochs.advanceStart(to: state.logStartOffset, epochBefore: state.epochBeforeStart, nextOffset: end)
         rebuildIndexFiles()
+        // The last segment is the writable one: a summary left from before it became so is stale.
+        try segments[segments.count - 1].removeSummary()
         let checkpoint: DurableCheckpoint
         if let checkpointSequence, !accepted, syncedEnd <= end {
             checkpoint = try DurableCheckpoint.open(directory: directory, durableEnd: syncedEnd, sequence: checkpointSequence)
         } else {
             try segments[segments.count - 1].sync()
             checkpoint = try DurableCheckpoint.create(directory: directory, durableEnd: end)
+            try FileSystem.syncDirectory(directory)
         }
         return PartitionLog(
             directory: directory, options: options, segments: segments, checkpoint: checkpoint, epochs: epochs,
@@ -208,7 +233,7 @@ struct LogRecovery {
     }
 
     private func createSegment(at base: Offset) throws -> Segment {
-        let segment = try Segment.create(directory: directory, baseOffset: base, buffersUnsyncedBytes: buffersUnsyncedBytes)
+        let segment = try Segment.create(directory: directory, baseOffset: base, heldBytesMax: heldBytesMax)
         try FileSystem.syncDirectory(directory)
         return segment
     }

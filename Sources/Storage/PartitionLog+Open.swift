@@ -32,7 +32,7 @@ extension PartitionLog {
     /// Writes an empty partition starting at offset 0; `partition.state` last, so a crash before it
     /// leaves a directory that the next create starts again.
     private static func initialize(directory: String, limits: StorageLimits) throws -> PartitionState {
-        _ = try Segment.create(directory: directory, baseOffset: 0, buffersUnsyncedBytes: false)
+        _ = try Segment.create(directory: directory, baseOffset: 0, heldBytesMax: nil)
         _ = try DurableCheckpoint.create(directory: directory, durableEnd: 0)
         try FileSystem.syncDirectory(directory)
         let state = PartitionState(logStartOffset: 0, epochBeforeStart: .none)
@@ -66,14 +66,15 @@ struct PartitionListing {
                     throw StorageError(.notAPartition, "\(directory)/\(name) is not named like a segment (20 digits)")
                 }
                 bases.append(base)
-            } else if let stem = Self.stem(of: name, suffix: ".index") ?? Self.stem(of: name, suffix: ".timeindex") {
+            } else if let stem = Self.stem(of: name, suffix: ".index") ?? Self.stem(of: name, suffix: ".timeindex")
+                ?? Self.stem(of: name, suffix: SegmentSummary.suffix)
+            {
                 indexStems.insert(stem)
             }
         }
         let logStems = Set(bases.map { Substring(Segment.stem($0)) })
         for stem in indexStems where !logStems.contains(stem) {
-            orphans.append(stem + ".index")
-            orphans.append(stem + ".timeindex")
+            orphans += [stem + ".index", stem + ".timeindex", stem + SegmentSummary.suffix]
         }
         return PartitionListing(directory: directory, segmentBases: bases.sorted(), orphans: orphans)
     }
@@ -89,7 +90,7 @@ struct PartitionListing {
         var bases = segmentBases
         while bases.count > 1 && bases[1] <= logStart {
             let stem = directory + "/" + Segment.stem(bases.removeFirst())
-            for suffix in [".log", ".index", ".timeindex"] { try FileSystem.remove(stem + suffix) }
+            for suffix in [".log", ".index", ".timeindex", SegmentSummary.suffix] { try FileSystem.remove(stem + suffix) }
         }
         if !orphans.isEmpty || bases.count != segmentBases.count { try FileSystem.syncDirectory(directory) }
         return bases

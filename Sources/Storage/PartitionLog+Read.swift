@@ -5,10 +5,12 @@ extension PartitionLog {
     /// - Parameters:
     ///   - offset: in `logStartOffset...nextOffset`; at `nextOffset` the result is empty.
     ///   - maxBytes: in `1...limits.readBytesMax`.
+    ///   - limit: when given, only batches that end below it (a consumer's high-water mark); the
+    ///     result is empty when the batch holding `offset` does not.
     /// - Throws: ``StorageError``: ``StorageError/Code/invalidArgument`` for a bad `maxBytes`,
     ///   ``StorageError/Code/offsetOutOfRange``, or ``StorageError/Code/corruptData`` with the location
     ///   of stored bytes that fail validation.
-    public func read(from offset: Offset, maxBytes: Int) throws -> LogRead {
+    public func read(from offset: Offset, maxBytes: Int, before limit: Offset? = nil) throws -> LogRead {
         try checkUsable()
         guard maxBytes > 0, maxBytes <= limits.readBytesMax else {
             throw StorageError(.invalidArgument, "maxBytes \(maxBytes) outside 1...\(limits.readBytesMax)")
@@ -17,6 +19,7 @@ extension PartitionLog {
         guard offset < nextOffset else { return LogRead(bytes: [], firstOffset: nil, nextOffset: nextOffset, batchCount: 0) }
         let segment = segments[segmentIndex(containing: offset)]
         let (first, position) = try locateBatch(containing: offset, in: segment)
+        if let limit, first.lastOffset >= limit { return LogRead(bytes: [], firstOffset: nil, nextOffset: offset, batchCount: 0) }
         let wanted = min(Int64(max(maxBytes, first.totalBytes)), segment.sizeBytes - position)
         let chunk = try segment.readBytes(at: position, count: Int(wanted))
         var end = 0
@@ -24,8 +27,10 @@ extension PartitionLog {
         var next = first.baseOffset
         while end < chunk.count {
             let batch = validatedBatch(in: chunk, at: end, expecting: next)
-            guard case .success(let header) = batch, count == 0 || end + header.totalBytes <= maxBytes else {
-                // A later batch that is cut by the chunk, too big, or bad ends this read; the next
+            guard case .success(let header) = batch, count == 0 || end + header.totalBytes <= maxBytes,
+                header.lastOffset < (limit ?? Offset(Int64.max))
+            else {
+                // A later batch that is cut by the chunk, too big, beyond the limit, or bad ends this read; the next
                 // read starts at it and reports it if it is bad.
                 if count > 0 { break }
                 if case .failure(let defect) = batch {
@@ -70,9 +75,7 @@ extension PartitionLog {
             if segments[middle].baseOffset <= offset { low = middle + 1 } else { high = middle }
         }
         precondition(low > 0, "offset \(offset) below the first segment")
-        var index = low - 1
-        while index > 0 && segments[index].sizeBytes == 0 && segments[index].baseOffset == offset { index -= 1 }
-        return index
+        return low - 1
     }
 
     /// Walks from the nearest index entry to the batch holding `offset`.
@@ -81,19 +84,30 @@ extension PartitionLog {
         var scanner = SegmentScanner(
             segment, from: floor.position, expectedOffset: segment.baseOffset.advanced(by: Int64(floor.relativeOffset)),
             batchBytesMax: limits.batchBytesMax)
+        var previous: (header: RecordBatchHeader, position: Int64)?
         while true {
-            switch try scanner.next(verifyingChecksum: false) {
-            case .batch(let header, let position):
+            let step = try scanner.next(verifyingChecksum: false)
+            if case .batch(let header, let position) = step {
                 if header.lastOffset >= offset { return (header, position) }
-            case .end:
-                throw StorageError(
-                    .corruptData, "segment ends before offset \(offset)",
-                    location: DataLocation(file: segment.path, position: scanner.position, offset: scanner.expectedOffset))
-            case .damaged(let position, let reason, _):
-                throw StorageError(
-                    .corruptData, reason, location: DataLocation(file: segment.path, position: position, offset: scanner.expectedOffset))
+                previous = (header, position)
+                continue
             }
+            // A corrupt length or delta in the batch before makes the walk stumble one batch late.
+            if let previous, try !checksumMatches(segment, previous.header, at: previous.position) {
+                throw StorageError(
+                    .corruptData, "CRC32C mismatch (found while locating offset \(offset))",
+                    location: DataLocation(file: segment.path, position: previous.position, offset: previous.header.baseOffset))
+            }
+            let reason: String
+            if case .damaged(_, let why, _) = step { reason = why } else { reason = "segment ends before offset \(offset)" }
+            throw StorageError(
+                .corruptData, reason, location: DataLocation(file: segment.path, position: scanner.position, offset: scanner.expectedOffset))
         }
+    }
+
+    private func checksumMatches(_ segment: Segment, _ header: RecordBatchHeader, at position: Int64) throws -> Bool {
+        let bytes = try segment.readBytes(at: position, count: header.totalBytes)
+        return (try? bytes.withCheckedBytes { raw throws(BatchDefect) in try RecordBatch.check(raw, batchBytesMax: limits.batchBytesMax) }) != nil
     }
 
     /// The first offset (at or after the log start) whose record timestamp is `>= timestamp`,

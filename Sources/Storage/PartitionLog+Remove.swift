@@ -14,6 +14,7 @@ extension PartitionLog {
         let keep = segments.lastIndex { $0.baseOffset < end } ?? 0
         let segment = segments[keep]
         let position = try boundaryPosition(of: end, in: segment)
+        generation += 1
         if durableEndOffset > end {
             try guardingSync { try checkpoint.record(end, sync: true) }
             durableEndOffset = end
@@ -21,11 +22,13 @@ extension PartitionLog {
         let removed = segments[(keep + 1)...]
         for later in removed.reversed() { try later.removeFiles() }
         segments.removeSubrange((keep + 1)...)
+        // The kept segment is writable again: its summary must be gone before its data changes.
+        try segment.removeSummary()
+        try guardingSync { try FileSystem.syncDirectory(directory) }
         if position < segment.sizeBytes {
             try segment.truncateFile(to: position)
             try segment.rebuildMetadata(limits: limits)
         }
-        if !removed.isEmpty { try guardingSync { try FileSystem.syncDirectory(directory) } }
         epochs.truncate(toEnd: end)
         checkInvariants()
     }
@@ -76,14 +79,16 @@ extension PartitionLog {
             }
             try PartitionState(logStartOffset: offset, epochBeforeStart: epochBeforeStart).store(directory: directory, limits: limits)
             let fresh = try Segment.create(
-                directory: directory, baseOffset: offset, buffersUnsyncedBytes: durability == .unsafeSimulatedPowerLoss)
+                directory: directory, baseOffset: offset, heldBytesMax: heldBytesMax)
             for old in segments.reversed() { try old.removeFiles() }
             segments = [fresh]
             try guardingSync {
                 try FileSystem.syncDirectory(directory)
                 try checkpoint.record(offset, sync: true)
             }
-            directoryNeedsSync = false
+            segmentsCreated += 1
+            segmentsCreatedSynced = segmentsCreated
+            generation += 1
             durableEndOffset = offset
             epochs.reset(epochBefore: epochBeforeStart)
         }

@@ -26,7 +26,13 @@ public final class PartitionLog {
     public internal(set) var logStartOffset: Offset
     /// Everything below this offset was made durable by ``sync()``.
     public internal(set) var durableEndOffset: Offset
-    var directoryNeedsSync = false
+    /// Segments created so far, and how many of their directory entries are known durable.
+    var segmentsCreated = 0
+    var segmentsCreatedSynced = 0
+    var directoryNeedsSync: Bool { segmentsCreated != segmentsCreatedSynced }
+    /// Bumped whenever offsets may change meaning (truncation, reset): a sync begun before it
+    /// must not raise the durable end afterwards.
+    var generation = 0
     /// Set when an fdatasync failed: the page cache may have dropped the dirty pages, so the log
     /// can no longer say what is durable and refuses all work (reopen to recover).
     var failure: StorageError?
@@ -49,6 +55,9 @@ public final class PartitionLog {
     }
 
     var activeSegment: Segment { segments[segments.count - 1] }
+
+    /// Bytes the active segment holds before writing; nil holds everything until sync.
+    var heldBytesMax: Int? { durability == .normal ? limits.writeBufferBytes : nil }
 
     /// The offset the next appended record gets.
     public var nextOffset: Offset { activeSegment.nextOffset }
@@ -114,37 +123,73 @@ public final class PartitionLog {
         let tooBig = active.sizeBytes + Int64(header.totalBytes) > Int64(limits.segmentBytesMax)
         let tooOld = active.firstBatchMaxTimestamp.map { header.maxTimestamp &- $0 > limits.segmentAgeMsMax } ?? false
         guard tooBig || tooOld || !active.canHold(lastOffset: header.lastOffset) else { return }
-        try guardingSync { try active.seal() }
+        try active.writeAllHeld()
+        try guardingSync {
+            try active.seal()
+            // The checkpoint below claims this segment durable, which needs its directory entry too.
+            if directoryNeedsSync {
+                try FileSystem.syncDirectory(directory)
+                segmentsCreatedSynced = segmentsCreated
+            }
+        }
+        SegmentSummary.write(for: active, limits: limits)
         let next = try Segment.create(
-            directory: directory, baseOffset: header.baseOffset, buffersUnsyncedBytes: durability == .unsafeSimulatedPowerLoss)
+            directory: directory, baseOffset: header.baseOffset, heldBytesMax: heldBytesMax)
         segments.append(next)
-        directoryNeedsSync = true
+        segmentsCreated += 1
         try guardingSync { try checkpoint.record(header.baseOffset, sync: true) }
         durableEndOffset = header.baseOffset
     }
 
     /// Makes everything appended so far durable: fdatasync of the active segment, of the directory
     /// after a roll or create, then records the new durable end in `durable.checkpoint`.
+    /// Equivalent to ``beginSync()``, ``PendingSync/perform()``, ``completeSync(_:performError:)``.
     /// - Returns: the durable end offset (exclusive): every offset below it survives a power cut.
     @discardableResult
     public func sync() throws -> Offset {
+        guard let pending = try beginSync() else { return durableEndOffset }
+        do { try pending.perform() } catch {
+            _ = try? completeSync(pending, performError: error)
+            throw error
+        }
+        return try completeSync(pending)
+    }
+
+    /// First step of a sync, on the owning thread: hands held bytes to the file (a full disk fails
+    /// here, losing nothing) and returns what the blocking step must make durable.
+    /// - Returns: nil when everything is already durable.
+    public func beginSync() throws -> PendingSync? {
         try checkUsable()
         let end = nextOffset
-        guard end != durableEndOffset || directoryNeedsSync else { return durableEndOffset }
-        try guardingSync {
-            try activeSegment.sync()
-            if directoryNeedsSync {
-                try FileSystem.syncDirectory(directory)
-                directoryNeedsSync = false
-            }
-            try checkpoint.record(end, sync: false)
+        guard end != durableEndOffset || directoryNeedsSync else { return nil }
+        try activeSegment.writeAllHeld()
+        return PendingSync(
+            endOffset: end, file: activeSegment.logFile, directory: directoryNeedsSync ? directory : nil,
+            segmentsCreated: segmentsCreated, generation: generation)
+    }
+
+    /// Last step of a sync, on the owning thread, after ``PendingSync/perform()`` returned or threw.
+    /// Appends, rolls and reads may happen between the steps; if the log was truncated or reset
+    /// meanwhile, the durable end is left as it is.
+    /// - Parameter performError: what `perform()` threw; it poisons the log and is thrown again.
+    /// - Returns: the durable end offset (exclusive).
+    @discardableResult
+    public func completeSync(_ pending: PendingSync, performError: Error? = nil) throws -> Offset {
+        if let performError {
+            try guardingSync { throw performError }
         }
-        durableEndOffset = end
-        return end
+        try checkUsable()
+        if pending.directory != nil { segmentsCreatedSynced = max(segmentsCreatedSynced, pending.segmentsCreated) }
+        guard pending.generation == generation, pending.endOffset > durableEndOffset else { return durableEndOffset }
+        try guardingSync { try checkpoint.record(pending.endOffset, sync: false) }
+        durableEndOffset = pending.endOffset
+        activeSegment.writeIndexEntriesAfterSync()
+        return durableEndOffset
     }
 
     /// Runs a step that syncs; a failure poisons the log (after a failed fsync the kernel may have
-    /// dropped dirty pages, so what is durable is unknown).
+    /// dropped dirty pages, so what is durable is unknown). Plain writes run outside it: a full
+    /// disk fails them without losing anything, and a later call may succeed.
     func guardingSync(_ step: () throws -> Void) throws {
         do { try step() } catch let error as StorageError {
             failure = StorageError(.failed, "an earlier sync failed: \(error.message)", systemErrorNumber: error.systemErrorNumber)

@@ -1,6 +1,7 @@
 /// How a partition's unsynced bytes are written.
 public enum DurabilityMode: Sendable, Equatable {
-    /// Appends go to the file at once (the page cache); `sync()` makes them durable.
+    /// Appends are held in memory up to `writeBufferBytes`, then written to the file (the page
+    /// cache) in 4 KiB-aligned pieces; `sync()` writes the rest and makes all of it durable.
     case normal
     /// TEST ONLY: appends stay in this process's memory until `sync()`, so killing the process
     /// loses exactly what a power cut would lose (the chaos harness uses it with `kill -9`).
@@ -26,6 +27,9 @@ public struct PartitionLogOptions: Sendable, Equatable {
     public var durability: DurabilityMode
     /// What to do with damage found on open.
     public var damagePolicy: DamagePolicy
+
+    /// Bytes the active segment holds before writing; nil holds everything until sync.
+    var heldBytesMax: Int? { durability == .normal ? limits.writeBufferBytes : nil }
 
     /// Creates options.
     public init(

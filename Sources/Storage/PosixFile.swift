@@ -1,7 +1,8 @@
 import Glibc
 
 /// An open file descriptor with positional, EINTR-safe reads and writes; closed when released.
-final class PosixFile {
+/// Immutable, so it may be shared with a thread that only syncs it.
+final class PosixFile: Sendable {
     /// Linux's IOV_MAX: iovecs one pwritev accepts.
     static let vectorsPerWriteMax = 1024
     let path: String

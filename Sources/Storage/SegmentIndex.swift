@@ -24,6 +24,35 @@ struct SegmentIndex: Equatable {
     private(set) var offsetEntries: [OffsetEntry] = []
     private(set) var timeEntries: [TimeEntry] = []
 
+    init() {}
+
+    /// Decodes index files; nil unless both are whole entries in increasing order inside `sizeBytes`.
+    init?(offsetFile: [UInt8], timeFile: [UInt8], sizeBytes: Int64) {
+        guard offsetFile.count % Self.offsetEntryBytes == 0, timeFile.count % Self.timeEntryBytes == 0 else { return nil }
+        let decoded: ([OffsetEntry], [TimeEntry])? = offsetFile.withUnsafeBytes { offsets in
+            timeFile.withUnsafeBytes { times in
+                var offsetReader = ByteReader(offsets)
+                var timeReader = ByteReader(times)
+                var offsetEntries: [OffsetEntry] = []
+                var timeEntries: [TimeEntry] = []
+                while let relative = offsetReader.read(bigEndian: UInt32.self), let position = offsetReader.read(bigEndian: UInt32.self) {
+                    guard Int64(position) < sizeBytes, relative > (offsetEntries.last?.relativeOffset ?? 0) || offsetEntries.isEmpty,
+                        position > (offsetEntries.last?.position ?? 0)
+                    else { return nil }
+                    offsetEntries.append(OffsetEntry(relativeOffset: relative, position: position))
+                }
+                while let timestamp = timeReader.read(bigEndian: Int64.self), let relative = timeReader.read(bigEndian: UInt32.self) {
+                    guard timestamp > (timeEntries.last?.timestamp ?? Int64.min), offsetEntries.contains(where: { $0.relativeOffset == relative })
+                    else { return nil }
+                    timeEntries.append(TimeEntry(timestamp: timestamp, relativeOffset: relative))
+                }
+                return (offsetEntries, timeEntries)
+            }
+        }
+        guard let decoded else { return nil }
+        (offsetEntries, timeEntries) = decoded
+    }
+
     /// Notes a batch about to be stored at `position`; returns the entries it adds.
     /// - Parameter maxTimestampBefore: largest timestamp of the batches before it in the segment.
     mutating func noteBatch(

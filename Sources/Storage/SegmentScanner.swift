@@ -97,31 +97,28 @@ struct SegmentScanner<Source: SegmentBytes> {
 
     /// Whether a valid batch (CRC and all) with a base offset `>= offset` starts anywhere after `position`.
     /// Used to tell a torn tail (nothing valid after the damage) from damage in the middle.
+    /// Headers are checked in memory; only a plausible one costs a read of its whole batch.
     func containsValidBatch(after damagedPosition: Int64, atOrAfter offset: Offset) throws -> Bool {
-        var candidate = damagedPosition + 1
-        let headerBytes = Int64(RecordBatchLayout.headerBytes)
-        while candidate + headerBytes <= source.sizeBytes {
-            let chunk = try source.readBytes(at: candidate, count: Self.windowBytes + Int(headerBytes))
-            let lastStart = chunk.count - Int(headerBytes)
+        let headerBytes = RecordBatchLayout.headerBytes
+        var chunkStart = damagedPosition + 1
+        while chunkStart + Int64(headerBytes) <= source.sizeBytes {
+            let chunk = try source.readBytes(at: chunkStart, count: Self.windowBytes + headerBytes)
+            let lastStart = chunk.count - headerBytes
             if lastStart < 0 { break }
             for start in 0...lastStart where chunk[start + RecordBatchLayout.magic] == UInt8(RecordBatchLayout.currentMagic) {
-                if try isValidBatch(at: candidate + Int64(start), atOrAfter: offset) { return true }
+                let candidate = chunkStart + Int64(start)
+                let header = try? chunk.withCheckedBytes { raw throws(BatchDefect) in
+                    try RecordBatchHeader.decode(UnsafeRawBufferPointer(rebasing: raw[start..<(start + headerBytes)]), batchBytesMax: batchBytesMax)
+                }
+                guard let header, header.baseOffset >= offset, candidate + Int64(header.totalBytes) <= source.sizeBytes else { continue }
+                let whole = try source.readBytes(at: candidate, count: header.totalBytes)
+                if (try? whole.withCheckedBytes({ raw throws(BatchDefect) in try RecordBatch.check(raw, batchBytesMax: batchBytesMax) })) != nil {
+                    return true
+                }
             }
-            candidate += Int64(lastStart + 1)
+            chunkStart += Int64(lastStart + 1)
         }
         return false
-    }
-
-    private func isValidBatch(at position: Int64, atOrAfter offset: Offset) throws -> Bool {
-        let head = try source.readBytes(at: position, count: RecordBatchLayout.headerBytes)
-        guard let header = try? head.withCheckedBytes({ raw throws(BatchDefect) in
-            try RecordBatchHeader.decode(raw, batchBytesMax: batchBytesMax)
-        }), header.baseOffset >= offset, position + Int64(header.totalBytes) <= source.sizeBytes
-        else { return false }
-        let whole = try source.readBytes(at: position, count: header.totalBytes)
-        return (try? whole.withCheckedBytes { raw throws(BatchDefect) in
-            try RecordBatch.check(raw, batchBytesMax: batchBytesMax)
-        }) != nil
     }
 
     /// Runs `body` over `count` bytes at `position`, from the window when they are in it.

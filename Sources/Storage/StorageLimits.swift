@@ -15,11 +15,13 @@ public struct StorageLimits: Sendable, Equatable {
     public var readBytesMax: Int
     /// The largest payload of a ``DurableStateFile``.
     public var stateFileBytesMax: Int
+    /// Appended bytes held in memory before an aligned write to the file (``DurabilityMode/normal``).
+    public var writeBufferBytes: Int
 
     /// Creates a set of limits; call ``validate()`` before using it.
     public init(
         segmentBytesMax: Int, segmentAgeMsMax: Int64, indexIntervalBytes: Int, batchBytesMax: Int,
-        readBytesMax: Int, stateFileBytesMax: Int
+        readBytesMax: Int, stateFileBytesMax: Int, writeBufferBytes: Int
     ) {
         self.segmentBytesMax = segmentBytesMax
         self.segmentAgeMsMax = segmentAgeMsMax
@@ -27,17 +29,19 @@ public struct StorageLimits: Sendable, Equatable {
         self.batchBytesMax = batchBytesMax
         self.readBytesMax = readBytesMax
         self.stateFileBytesMax = stateFileBytesMax
+        self.writeBufferBytes = writeBufferBytes
     }
 
-    /// Kafka-like defaults: 1 GiB segments, 7 days, an index entry per 4 KiB, 8 MiB batches.
+    /// Kafka-like defaults: 1 GiB segments, 7 days, an index entry per 4 KiB, 8 MiB batches,
+    /// writes of 256 KiB.
     public static let production = StorageLimits(
         segmentBytesMax: 1 << 30, segmentAgeMsMax: 7 * 24 * 3_600_000, indexIntervalBytes: 4096,
-        batchBytesMax: 8 << 20, readBytesMax: 64 << 20, stateFileBytesMax: 1 << 20)
+        batchBytesMax: 8 << 20, readBytesMax: 64 << 20, stateFileBytesMax: 1 << 20, writeBufferBytes: 256 << 10)
 
-    /// Tiny bounds so tests roll segments and write index entries after a few batches.
+    /// Tiny bounds so tests roll segments, write index entries and flush held bytes after a few batches.
     public static let testMin = StorageLimits(
         segmentBytesMax: 4096, segmentAgeMsMax: 60_000, indexIntervalBytes: 256,
-        batchBytesMax: 2048, readBytesMax: 1 << 20, stateFileBytesMax: 64 << 10)
+        batchBytesMax: 2048, readBytesMax: 1 << 20, stateFileBytesMax: 64 << 10, writeBufferBytes: 512)
 
     /// The largest segment: index positions are 32-bit, like Kafka's.
     public static let segmentBytesCeiling = Int(Int32.max)
@@ -61,6 +65,9 @@ public struct StorageLimits: Sendable, Equatable {
         try require(
             readBytesMax >= batchBytesMax,
             "readBytesMax \(readBytesMax) must be at least batchBytesMax \(batchBytesMax)")
+        try require(
+            writeBufferBytes > 0 && writeBufferBytes <= 64 << 20,
+            "writeBufferBytes \(writeBufferBytes) must be in 1...64 MiB")
         try require(
             stateFileBytesMax > 0 && stateFileBytesMax <= 64 << 20,
             "stateFileBytesMax \(stateFileBytesMax) must be in 1...64 MiB")

@@ -85,19 +85,21 @@ import Testing
         expectStorageError(.corruptState) { _ = try openLog(directory.path) }
     }
 
-    @Test func aFullDiskIsAClearErrorAndTheLogStaysReadable() throws {
+    @Test func aFullDiskIsAClearErrorTheLogStaysReadableAndRecoversWhenSpaceReturns() throws {
         guard getuid() == 0 else {
-            print("skipped aFullDiskIsAClearErrorAndTheLogStaysReadable: needs root to mount a tmpfs")
+            print("skipped aFullDiskIsAClearError...: needs root to mount a tmpfs")
             return
         }
         let directory = TemporaryDirectory("tmpfs")
         let mounted = directory.child("mnt")
         try FileManager.default.createDirectory(atPath: mounted, withIntermediateDirectories: false)
         guard mount("tmpfs", mounted, "tmpfs", 0, "size=64k") == 0 else {
-            print("skipped aFullDiskIsAClearErrorAndTheLogStaysReadable: mount tmpfs failed (errno \(errno))")
+            print("skipped aFullDiskIsAClearError...: mount tmpfs failed (errno \(errno))")
             return
         }
         defer { umount(mounted) }
+        let filler = mounted + "/filler"
+        #expect(FileManager.default.createFile(atPath: filler, contents: Data(count: 8_192)))
         var limits = StorageLimits.testMin
         limits.segmentBytesMax = 1 << 20
         let log = try openLog(mounted + "/p", limits: limits)
@@ -114,7 +116,8 @@ import Testing
         #expect(failure?.code == .noSpace, "\(String(describing: failure))")
         #expect(log.nextOffset == Offset(Int64(appended)) && appended > 0)
         #expect(try readAll(log).count == appended)
-        try log.sync()
+        try FileManager.default.removeItem(atPath: filler)
+        #expect(try log.sync() == Offset(Int64(appended)))
         #expect(try openLog(mounted + "/p", limits: limits).nextOffset == Offset(Int64(appended)))
     }
 }

@@ -23,6 +23,7 @@ import Testing
         do {
             let log = try openLog(directory.path)
             for _ in 0..<5 { try log.append(makeBatch(valueBytes: 100), leaderEpoch: 0) }
+            try log.sync()
         }
         let path = segmentPath(directory.path, 0)
         let size = fileSize(path)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Storage
@@ -27,6 +28,10 @@ import Testing
         #expect(two.batchCount == 2 && two.bytes.count == 2 * batchBytes)
         let atEnd = try log.read(from: 20, maxBytes: 100)
         #expect(atEnd.bytes.isEmpty && atEnd.nextOffset == 20)
+        let belowMark = try log.read(from: 0, maxBytes: 1 << 16, before: 12)
+        #expect(belowMark.batchCount == 2 && belowMark.nextOffset == 10)
+        let notYet = try log.read(from: 10, maxBytes: 1 << 16, before: 12)
+        #expect(notYet.bytes.isEmpty && notYet.nextOffset == 10)
     }
 
     @Test func segmentsRollBySizeAndReadsFindEveryOffsetAcrossSegmentsAfterReopen() throws {
@@ -91,6 +96,7 @@ import Testing
         #expect(log.durableEndOffset == 22)
         #expect(log.epoch(at: 21) == 1 && log.lastOffset(ofEpoch: 1) == 21 && log.lastOffset(ofEpoch: 2) == nil)
         try log.append(makeBatch(), leaderEpoch: 7)
+        try log.sync()
         let reopened = try openLog(directory.path)
         #expect(reopened.nextOffset == 23 && reopened.epoch(at: 22) == 7)
         #expect(try readAll(reopened).map(\.baseOffset) == Array(stride(from: 0, to: 22, by: 2)).map { Offset(Int64($0)) } + [22])
@@ -118,6 +124,7 @@ import Testing
         #expect(log.segmentBaseOffsets.first! <= 33 && log.segmentBaseOffsets.count < firstSegments.count)
         #expect(log.epoch(at: 32) == 2 && log.epochs.epochBeforeStart == 2 && log.epoch(at: 33) == 2)
         expectStorageError(.invalidArgument) { try log.advanceStart(to: 40, epochBeforeStart: 0) }
+        try log.sync()
         let reopened = try openLog(directory.path)
         #expect(reopened.logStartOffset == 33 && reopened.epoch(at: 32) == 2 && reopened.nextOffset == 80)
     }
@@ -132,9 +139,28 @@ import Testing
         #expect(log.epoch(at: 999) == 5 && log.durableEndOffset == 1_000)
         expectStorageError(.epochRegression) { try log.append(makeBatch(), leaderEpoch: 4) }
         try log.append(makeBatch(), leaderEpoch: 6)
+        try log.sync()
         let reopened = try openLog(directory.path)
         #expect(reopened.logStartOffset == 1_000 && reopened.nextOffset == 1_001)
         #expect(reopened.epoch(at: 999) == 5 && reopened.epoch(at: 1_000) == 6)
+    }
+
+    @Test func aCrashInTheMiddleOfAResetBeyondTheEndFinishesTheResetOnOpen() throws {
+        let directory = TemporaryDirectory()
+        let segments: [Offset]
+        do {
+            let log = try openLog(directory.path)
+            for _ in 0..<40 { try log.append(makeBatch(valueBytes: 200), leaderEpoch: 2) }
+            try log.sync()
+            segments = log.segmentBaseOffsets
+        }
+        // As advanceStart(to: 1_000, epochBeforeStart: 4) leaves it if it stops after writing the
+        // state and deleting the newest old segment: old data below the new start, checkpoint at 40.
+        try PartitionState(logStartOffset: 1_000, epochBeforeStart: 4).store(directory: directory.path, limits: .testMin)
+        for suffix in [".log", ".index", ".timeindex"] { try FileManager.default.removeItem(atPath: segmentPath(directory.path, segments.last!, suffix)) }
+        let log = try openLog(directory.path)
+        #expect(log.logStartOffset == 1_000 && log.nextOffset == 1_000 && log.segmentBaseOffsets == [1_000])
+        #expect(log.epoch(at: 999) == 4 && log.recovery.acceptedDamage.isEmpty)
     }
 
     @Test func retentionByTimeDeletesOnlyExpiredSealedSegmentsBelowTheBound() throws {
@@ -212,6 +238,70 @@ import Testing
         #expect(try readAll(reopened).count == 30)
     }
 
+    @Test func aSyncSplitAcrossThreadsMakesExactlyTheBegunPrefixDurable() async throws {
+        let directory = TemporaryDirectory()
+        var limits = StorageLimits.testMin
+        limits.segmentBytesMax = 1 << 20  // no roll (which syncs by itself) between the steps
+        let log = try openLog(directory.path, limits: limits, durability: .unsafeSimulatedPowerLoss)
+        for _ in 0..<20 { try log.append(makeBatch(valueBytes: 300), leaderEpoch: 1) }
+        let pending = try #require(try log.beginSync())
+        #expect(pending.endOffset == 20)
+        for _ in 0..<5 { try log.append(makeBatch(valueBytes: 300), leaderEpoch: 1) }
+        try await Task.detached { try pending.perform() }.value
+        #expect(try log.completeSync(pending) == 20 && log.durableEndOffset == 20)
+        #expect(log.nextOffset == 25)
+        #expect(try openLog(directory.path, limits: limits).nextOffset == 20, "the 5 appended after beginSync were never synced")
+    }
+
+    @Test func aSyncBegunBeforeATruncationDoesNotClaimTheNewData() throws {
+        let directory = TemporaryDirectory()
+        let log = try openLog(directory.path, durability: .unsafeSimulatedPowerLoss)
+        for _ in 0..<10 { try log.append(makeBatch(), leaderEpoch: 1) }
+        let pending = try #require(try log.beginSync())
+        try log.truncate(after: 3)
+        for _ in 0..<10 { try log.append(makeBatch(), leaderEpoch: 2) }
+        try pending.perform()
+        #expect(try log.completeSync(pending) <= 4)
+        #expect(try log.beginSync() == nil || log.durableEndOffset <= 4)
+    }
+
+    @Test func appendedBytesReachTheFileInPageAlignedWritesAndAllOfThemAtSync() throws {
+        let directory = TemporaryDirectory()
+        var limits = StorageLimits.testMin
+        limits.segmentBytesMax = 1 << 20
+        let log = try openLog(directory.path, limits: limits)
+        for _ in 0..<40 { try log.append(makeBatch(valueBytes: 137), leaderEpoch: 0) }
+        let path = segmentPath(directory.path, 0)
+        #expect(fileSize(path) % 4_096 == 0 && fileSize(path) > 0 && fileSize(path) < log.sizeBytes)
+        #expect(try readAll(log).count == 40)
+        try log.sync()
+        #expect(fileSize(path) == log.sizeBytes)
+    }
+
+    @Test func sealedSegmentsOpenFromTheirSummariesAndReadsStillCatchDamageInThem() throws {
+        let directory = TemporaryDirectory()
+        let segments: [Offset]
+        do {
+            let log = try openLog(directory.path)
+            for _ in 0..<40 { try log.append(makeBatch(count: 2, valueBytes: 100), leaderEpoch: 1) }
+            try log.sync()
+            segments = log.segmentBaseOffsets
+        }
+        #expect(segments.count > 2)
+        for base in segments.dropLast() { #expect(FileManager.default.fileExists(atPath: segmentPath(directory.path, base, ".summary"))) }
+        #expect(!FileManager.default.fileExists(atPath: segmentPath(directory.path, segments.last!, ".summary")))
+        // A flipped value byte in the first batch of segment 0: covered by the CRC only.
+        flipBit(segmentPath(directory.path, 0), at: 100, bit: 3)
+        let log = try openLog(directory.path)
+        #expect(log.nextOffset == 80, "open trusted the summary instead of walking the sealed segment")
+        let error = expectStorageError(.corruptData) { _ = try log.read(from: 0, maxBytes: 100) }
+        #expect(error?.location == DataLocation(file: segmentPath(directory.path, 0), position: 0, offset: 0))
+        // Truncating into a sealed segment makes it writable: its summary goes.
+        try log.truncate(after: segments[1].advanced(by: -1))
+        #expect(!FileManager.default.fileExists(atPath: segmentPath(directory.path, 0, ".summary")))
+        #expect(try openLog(directory.path).nextOffset == segments[1])
+    }
+
     @Test func aMissingOrCorruptIndexIsRebuiltFromTheData() throws {
         let directory = TemporaryDirectory()
         do {
@@ -227,5 +317,3 @@ import Testing
         #expect(try openLog(directory.path).recovery.rebuiltIndexes.isEmpty)
     }
 }
-
-import Foundation

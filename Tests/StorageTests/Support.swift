@@ -7,8 +7,11 @@ import Testing
 final class TemporaryDirectory {
     let path: String
 
-    init(_ label: String = "storage") {
-        let template = NSTemporaryDirectory() + "tributary-\(label)-XXXXXX"
+    /// - Parameter inMemory: use `/dev/shm` when there is one: tests that only need file
+    ///   semantics (crash and model tests) then cost no disk syncs.
+    init(_ label: String = "storage", inMemory: Bool = false) {
+        let base = inMemory && FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/" : NSTemporaryDirectory()
+        let template = base + "tributary-\(label)-XXXXXX"
         var bytes = Array(template.utf8CString)
         let made = bytes.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil, "mkdtemp failed")
