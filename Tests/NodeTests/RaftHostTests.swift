@@ -1,0 +1,112 @@
+import Foundation
+import Raft
+import Storage
+import Testing
+import Transport
+@testable import Node
+
+/// Three hosts, each on its own event loop, talking over loopback TCP, with real directories.
+@Suite(.serialized) struct RaftHostTests {
+    static let options = RaftHostOptions(
+        tickInterval: .milliseconds(20), electionTimeoutTicks: 10, heartbeatIntervalTicks: 1, appendBytesMax: 16 << 10,
+        proposalTimeoutTicks: 1_000, logOptions: PartitionLogOptions(limits: .testMin))
+
+    /// Proposes `count` batches to every group's leader at once (so cycles carry many) and
+    /// expects every one to commit at its own offsets.
+    static func proposeEverywhere(
+        _ cluster: HostCluster, count: Int, firstTag: Int
+    ) async throws -> [GroupID: [ClosedRange<Offset>]] {
+        let leaders = try #require(try await cluster.agreedLeaders())
+        return try await withThrowingTaskGroup(of: (GroupID, Result<ClosedRange<Offset>, ProposalFailure>).self) { tasks in
+            for group in cluster.groups {
+                let leader = leaders[group]!.leader!
+                for tag in firstTag..<(firstTag + count) {
+                    tasks.addTask { (group, await cluster.propose(HostCluster.batch(tag), to: group, leader: leader)) }
+                }
+            }
+            var committed: [GroupID: [ClosedRange<Offset>]] = [:]
+            for try await (group, result) in tasks {
+                switch result {
+                case .success(let offsets): committed[group, default: []].append(offsets)
+                case .failure(let failure): Issue.record("proposal to \(group) failed: \(failure)")
+                }
+            }
+            return committed
+        }
+    }
+
+    /// Every live replica of every group holds the same bytes.
+    static func expectByteIdenticalLogs(_ cluster: HostCluster) async throws {
+        for group in cluster.groups {
+            let ids = cluster.hosts.keys.sorted()
+            let reference = try await cluster.logBytes(of: ids[0], group: group)
+            #expect(!reference.isEmpty)
+            for id in ids.dropFirst() {
+                let bytes = try await cluster.logBytes(of: id, group: group)
+                #expect(bytes == reference, "\(group) on \(id) differs from \(ids[0])")
+            }
+        }
+    }
+
+    @Test func sixGroupsOnThreeHostsElectLeadersCommitProposalsAndHoldByteIdenticalLogs() async throws {
+        let cluster = try await HostCluster(groupCount: 6, root: NSTemporaryDirectory(), options: Self.options)
+        try await cluster.waitUntil("every group has a leader") { try await cluster.agreedLeaders() != nil }
+
+        let committed = try await Self.proposeEverywhere(cluster, count: 20, firstTag: 0)
+        for group in cluster.groups {
+            let ranges = (committed[group] ?? []).sorted { $0.lowerBound < $1.lowerBound }
+            #expect(ranges.count == 20, "\(group) committed \(ranges.count) of 20")
+            // Each batch of 2 records got 2 offsets of its own; none overlap.
+            #expect(ranges.allSatisfy { $0.count == 2 })
+            #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound < $1.lowerBound })
+        }
+        try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
+        try await Self.expectByteIdenticalLogs(cluster)
+
+        let counters = try await cluster.hosts.values.asyncMap { try await $0.run { $0.counters } }
+        #expect(counters.allSatisfy { $0.malformedFrames == 0 && $0.messagesForUnknownGroups == 0 })
+        // Group commit: fewer offloaded sync batches than groups' Readies made durable.
+        let batches = counters.map(\.syncBatches).reduce(0, +), syncs = counters.map(\.groupSyncs).reduce(0, +)
+        print("6 groups: \(syncs) group syncs in \(batches) offloaded sync batches")
+        #expect(batches < syncs)
+        try await cluster.stopAll()
+    }
+
+    @Test func whenTheHostLeadingMostGroupsStopsOthersTakeOverAndItCatchesUpOnRestart() async throws {
+        let cluster = try await HostCluster(groupCount: 6, root: NSTemporaryDirectory(), options: Self.options)
+        try await cluster.waitUntil("every group has a leader") { try await cluster.agreedLeaders() != nil }
+        _ = try await Self.proposeEverywhere(cluster, count: 5, firstTag: 0)
+
+        let leaders = try #require(try await cluster.agreedLeaders())
+        let counts = Dictionary(grouping: leaders.values.compactMap(\.leader), by: { $0 }).mapValues(\.count)
+        let victim = counts.max { $0.value < $1.value }!.key
+        let stoppedAt = ContinuousClock.now
+        try await cluster.stop(victim)
+        try await cluster.waitUntil("every group has a leader among the survivors") {
+            guard let leaders = try await cluster.agreedLeaders() else { return false }
+            return leaders.values.allSatisfy { $0.leader != victim }
+        }
+        print("failover: \(counts[victim]!) groups led by \(victim) had new leaders after \(ContinuousClock.now - stoppedAt)")
+
+        let afterFailover = try await Self.proposeEverywhere(cluster, count: 5, firstTag: 100)
+        #expect(cluster.groups.allSatisfy { afterFailover[$0]?.count == 5 })
+
+        try await cluster.restart(victim)
+        try await cluster.waitUntil("the restarted host has caught up") {
+            try await cluster.allCaughtUp()
+        }
+        _ = try await Self.proposeEverywhere(cluster, count: 5, firstTag: 200)
+        try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
+        try await Self.expectByteIdenticalLogs(cluster)
+        try await cluster.stopAll()
+    }
+}
+
+extension Sequence {
+    /// `map` with an async transform, in order.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+}
