@@ -65,10 +65,49 @@ import Transport
 
         let counters = try await cluster.hosts.values.asyncMap { try await $0.run { $0.counters } }
         #expect(counters.allSatisfy { $0.malformedFrames == 0 && $0.messagesForUnknownGroups == 0 })
-        // Group commit: fewer offloaded sync batches than groups' Readies made durable.
         let batches = counters.map(\.syncBatches).reduce(0, +), syncs = counters.map(\.groupSyncs).reduce(0, +)
-        print("6 groups: \(syncs) group syncs in \(batches) offloaded sync batches")
-        #expect(batches < syncs)
+        print("6 groups, 120 proposals: \(syncs) group syncs (elections included) in \(batches) offloaded jobs")
+
+        // A follower points at the leader; an unknown group is named.
+        let leaders = try #require(try await cluster.agreedLeaders())
+        let leader = try #require(leaders[GroupID(1)]?.leader)
+        let follower = try #require(cluster.ids.first { $0 != leader })
+        let refused = await cluster.propose(HostCluster.batch(999), to: GroupID(1), leader: follower)
+        #expect(refused == .failure(.notLeader(leaderHint: leader)))
+        let unknown = await cluster.propose(HostCluster.batch(999), to: GroupID(77), leader: leader)
+        #expect(unknown == .failure(.unknownGroup(GroupID(77))))
+        try await cluster.stopAll()
+    }
+
+    @Test func proposalsMadeInOneLoopTurnShareOneSyncOnEachReplica() async throws {
+        let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: Self.options)
+        try await cluster.waitUntil("the group has a leader") { try await cluster.agreedLeaders() != nil }
+        try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
+        let group = GroupID(1)
+        let leader = try #require(try await cluster.agreedLeaders()?[group]?.leader)
+        let ids = cluster.ids
+        let before = try await ids.asyncMap { try await cluster.hosts[$0]!.run { $0.counters.groupSyncs } }
+
+        let proposalCount = 20
+        let node = cluster.hosts[leader]!
+        let results = try await withCheckedThrowingContinuation { continuation in
+            do {
+                try node.loop.execute {
+                    let collected = CollectedResults(expecting: proposalCount, continuation: continuation)
+                    for tag in 0..<proposalCount { node.host.propose(HostCluster.batch(tag), to: group) { collected.add($0) } }
+                }
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+        #expect(results.allSatisfy { if case .success = $0 { true } else { false } }, "\(results)")
+        try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
+        let after = try await ids.asyncMap { try await cluster.hosts[$0]!.run { $0.counters.groupSyncs } }
+        let syncs = zip(after, before).map { $0 - $1 }
+        print("\(proposalCount) proposals in one turn: group syncs per replica \(syncs)")
+        // One sync per replica for all of them (two if a heartbeat split the follower's append);
+        // a sync per proposal would be 20.
+        #expect(syncs.allSatisfy { $0 >= 1 && $0 <= 2 })
         try await cluster.stopAll()
     }
 
@@ -135,6 +174,24 @@ import Transport
             #expect(end.malformedFrames == 0 && end.messagesForUnknownGroups == 0)
         }
         try await cluster.stopAll()
+    }
+}
+
+/// Gathers a fixed number of proposal results on a loop and hands them over once complete.
+private final class CollectedResults {
+    typealias Results = [Result<ClosedRange<Offset>, ProposalFailure>]
+    private let expected: Int
+    private let continuation: CheckedContinuation<Results, Error>
+    private var results: Results = []
+
+    init(expecting expected: Int, continuation: CheckedContinuation<Results, Error>) {
+        self.expected = expected
+        self.continuation = continuation
+    }
+
+    func add(_ result: Result<ClosedRange<Offset>, ProposalFailure>) {
+        results.append(result)
+        if results.count == expected { continuation.resume(returning: results) }
     }
 }
 

@@ -18,23 +18,24 @@ extension RaftHost {
         if !isClosed && !cycleTimer.isScheduled { cycleTimer.schedule(after: .zero) { [unowned self] in runCycle() } }
     }
 
-    /// One host cycle: every dirty group's Ready is taken and written; one offloaded job syncs
-    /// them all; the messages queued meanwhile go out, one frame per peer.
+    /// One host cycle: every dirty group's Ready is taken and written; a few offloaded jobs
+    /// sync them all; the messages queued meanwhile go out, one frame per peer.
     func runCycle() {
         guard !isClosed else { return }
         if cycleTimer.isScheduled { cycleTimer.cancel() }
         let ids = dirtyGroups.sorted()
         dirtyGroups = []
-        // At the offload bound no new persist starts; the next sync completion runs a cycle.
-        let mayPersist = loop.offloadInFlightCount < loop.limits.offloadCountMax
+        // At the offload bound no new persist starts; the next sync completion (or tick) runs a
+        // cycle again.
+        let offloadsFree = loop.limits.offloadCountMax - loop.offloadInFlightCount
         var persisting: [Persisting] = []
         for id in ids {
             guard let group = groups[id] else { continue }
-            if mayPersist, let started = advance(group) { persisting.append(started) }
-            if !mayPersist && !group.isSyncing { dirtyGroups.insert(id) }
+            if offloadsFree > 0, let started = advance(group) { persisting.append(started) }
+            if offloadsFree <= 0 && !group.isSyncing { dirtyGroups.insert(id) }
             report(group)
         }
-        if !persisting.isEmpty { startSync(persisting) }
+        if !persisting.isEmpty { startSyncs(persisting, jobCount: min(options.syncJobsPerCycleMax, offloadsFree)) }
         flush()
     }
 
@@ -68,17 +69,23 @@ extension RaftHost {
         group.resolveProposals()
     }
 
-    private func startSync(_ persisting: [Persisting]) {
-        let work = persisting.map(\.pending)
-        do {
-            try loop.offload({ work.map { $0.perform() } }) { [weak self] outcomes in
-                self?.finishSync(persisting, outcomes: outcomes)
+    /// Spreads the groups' fsyncs over at most `jobCount` offloaded jobs.
+    private func startSyncs(_ persisting: [Persisting], jobCount: Int) {
+        precondition(jobCount >= 1, "a sync needs an offload slot")
+        let perJob = (persisting.count + jobCount - 1) / jobCount
+        for first in stride(from: 0, to: persisting.count, by: perJob) {
+            let share = Array(persisting[first..<min(first + perJob, persisting.count)])
+            let work = share.map(\.pending)
+            do {
+                try loop.offload({ work.map { $0.perform() } }) { [weak self] outcomes in
+                    self?.finishSync(share, outcomes: outcomes)
+                }
+                counters.syncBatches += 1
+                counters.groupSyncs += UInt64(work.count)
+            } catch {
+                // Only while the loop stops (the bound was checked): the writes stay unacknowledged.
+                for started in share { fail(started.group, error) }
             }
-            counters.syncBatches += 1
-            counters.groupSyncs += UInt64(work.count)
-        } catch {
-            // Only while the loop stops (the bound was checked): the writes stay unacknowledged.
-            for started in persisting { fail(started.group, error) }
         }
     }
 

@@ -12,11 +12,12 @@ import Transport
 /// - **Ticks**: one `LoopTimer` ticks every group every ``RaftHostOptions/tickInterval``.
 /// - **A host cycle** runs after every tick, at the end of a turn in which frames or proposals
 ///   arrived, and when syncs complete. For each group with work it takes the Ready, queues its
-///   `messages` at once, and writes its entries to the partition log (the page cache). Then one
-///   offloaded job (`EventLoop.offload`, libuv's pool) runs the fsyncs of every group of the
-///   cycle; its completion, back on the loop, finishes each group's Ready and queues the
-///   messages that had to wait for durability. Writes stay on the loop because the Raft core
-///   reads its log synchronously.
+///   `messages` at once, and writes its entries to the partition log (the page cache). Then a
+///   few offloaded jobs (`EventLoop.offload`, libuv's pool; ``RaftHostOptions/syncJobsPerCycleMax``)
+///   run the fsyncs of the cycle's groups, one sync per group for everything its Ready appended
+///   (group commit); each completion, back on the loop, finishes its groups' Readies and queues
+///   the messages that had to wait for durability. Writes stay on the loop because the Raft
+///   core reads its log synchronously.
 /// - **Peer messages**: all messages for one peer queued during a cycle leave as one raft batch
 ///   frame (``RaftBatchFrame``), split only at the transport's frame bound, so the heartbeats of
 ///   all groups two nodes share travel in one frame per tick.

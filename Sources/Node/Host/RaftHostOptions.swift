@@ -20,6 +20,10 @@ public struct RaftHostOptions: Sendable {
     /// synced (a commit that releases a broadcast, say); more work waits for the next turn, so
     /// one busy group cannot hold the loop.
     public var immediateCyclesPerGroupMax: Int
+    /// Offloaded jobs one host cycle splits its groups' fsyncs into, at most: each job syncs its
+    /// groups one after another, the jobs run in parallel on libuv's pool (4 threads unless
+    /// `UV_THREADPOOL_SIZE` says otherwise), so many partitions do not wait for each other's disk.
+    public var syncJobsPerCycleMax: Int
     /// Options of every partition log opened (`create` is implied).
     public var logOptions: PartitionLogOptions
 
@@ -37,6 +41,7 @@ public struct RaftHostOptions: Sendable {
         proposalTimeoutTicks: Int = 100,
         pendingProposalCountMax: Int = 4_096,
         immediateCyclesPerGroupMax: Int = 4,
+        syncJobsPerCycleMax: Int = 4,
         logOptions: PartitionLogOptions = PartitionLogOptions()
     ) {
         self.tickInterval = tickInterval
@@ -46,6 +51,7 @@ public struct RaftHostOptions: Sendable {
         self.proposalTimeoutTicks = proposalTimeoutTicks
         self.pendingProposalCountMax = pendingProposalCountMax
         self.immediateCyclesPerGroupMax = immediateCyclesPerGroupMax
+        self.syncJobsPerCycleMax = syncJobsPerCycleMax
         self.logOptions = logOptions
     }
 
@@ -67,6 +73,7 @@ public struct RaftHostOptions: Sendable {
         try require(proposalTimeoutTicks >= 1, "proposalTimeoutTicks >= 1")
         try require(pendingProposalCountMax >= 1, "pendingProposalCountMax >= 1")
         try require(immediateCyclesPerGroupMax >= 1, "immediateCyclesPerGroupMax >= 1")
+        try require(syncJobsPerCycleMax >= 1, "syncJobsPerCycleMax >= 1")
         let largestEntryBytes = max(appendBytesMax, logOptions.limits.batchBytesMax + Entry.overheadBytes)
         try require(
             RaftBatchFrame.countBytes + largestEntryBytes + Self.messageFramingBytesMax <= frameBytesMax,
