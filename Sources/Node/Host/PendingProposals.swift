@@ -21,8 +21,8 @@ struct PendingProposals {
     /// Adds a proposal appended at `indexes` in `term`; it fails after `deadlineTick`.
     mutating func add(_ indexes: ClosedRange<LogIndex>, term: Term, deadlineTick: UInt64, completion: @escaping Completion) {
         precondition(
-            waiting.last.map { $0.indexes.upperBound < indexes.lowerBound } ?? true,
-            "proposal at \(indexes) does not follow the one before")
+            waiting.last.map { $0.indexes.upperBound < indexes.lowerBound && $0.deadlineTick <= deadlineTick } ?? true,
+            "proposal at \(indexes) (deadline \(deadlineTick)) does not follow the one before")
         waiting.append(Waiting(indexes: indexes, term: term, deadlineTick: deadlineTick, completion: completion))
     }
 
@@ -42,11 +42,13 @@ struct PendingProposals {
         waiting.removeFirst(done)
     }
 
-    /// Fails the proposals whose deadline is past `tick`.
+    /// Fails the proposals whose deadline is at or before `tick`. Deadlines grow with the index
+    /// (each is the tick of its proposal plus one timeout), so the expired ones are a prefix.
     mutating func expire(at tick: UInt64) {
-        let expired = waiting.filter { $0.deadlineTick <= tick }
-        guard !expired.isEmpty else { return }
-        waiting.removeAll { $0.deadlineTick <= tick }
+        let expiredCount = waiting.prefix { $0.deadlineTick <= tick }.count
+        guard expiredCount > 0 else { return }
+        let expired = waiting.prefix(expiredCount)
+        waiting.removeFirst(expiredCount)
         for proposal in expired { proposal.completion(.failure(.timedOut)) }
     }
 
