@@ -140,6 +140,26 @@ import Transport
         try await cluster.stopAll()
     }
 
+    @Test func aLeaderCutOffFromItsFollowersNeverReportsAProposalCommitted() async throws {
+        var options = Self.options
+        options.proposalTimeoutTicks = 30
+        let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: options)
+        try await cluster.waitUntil("the group has a leader") { try await cluster.agreedLeaders() != nil }
+        let leader = try #require(try await cluster.agreedLeaders()?[GroupID(1)]?.leader)
+        for id in cluster.ids where id != leader { try await cluster.stop(id) }
+
+        let outcome = await cluster.propose(HostCluster.batch(1), to: GroupID(1), leader: leader)
+        print("proposal to a leader without followers: \(outcome)")
+        // Still leader (check-quorum has not yet stepped it down): it times out; else refused.
+        switch outcome {
+        case .failure(.timedOut), .failure(.notLeader): break
+        default: Issue.record("expected a timeout or a refusal, got \(outcome)")
+        }
+        let status = try #require(try await cluster.statuses()[leader]?[GroupID(1)])
+        #expect(status.highWatermark <= Offset(1), "nothing but the no-op may be committed")
+        try await cluster.stopAll()
+    }
+
     @Test func threeHundredGroupsOnThreeHostsElectLeadersAndPeerFramesPerTickStayBounded() async throws {
         // tmpfs when there is one: 900 replicas create 900 directories with fsynced files, which
         // on a shared disk measures the disk, not the host.
