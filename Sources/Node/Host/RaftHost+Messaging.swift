@@ -26,12 +26,10 @@ extension RaftHost {
         let indexes: ClosedRange<LogIndex>
         do {
             indexes = try hosted.replica.propose(batch)
-        } catch ProposalError.notLeader(let leader) {
+        } catch .notLeader(let leader) {
             return completion(.failure(.notLeader(leaderHint: leader)))
-        } catch let error as ProposalError {
-            return completion(.failure(.refused(error)))
         } catch {
-            preconditionFailure("PartitionReplica.propose throws only ProposalError, got \(error)")
+            return completion(.failure(.refused(error)))
         }
         hosted.proposals.add(
             indexes, term: hosted.replica.core.currentTerm, deadlineTick: tickCount + UInt64(options.proposalTimeoutTicks),

@@ -66,7 +66,8 @@ final class PartitionReplica {
 
     /// Proposes a record batch (leader only); its offsets are assigned when it is appended.
     /// - Returns: the Raft index range the batch will occupy.
-    func propose(_ batch: RecordBatch) throws -> ClosedRange<LogIndex> {
+    /// - Throws: why the core refused it (not the leader, backpressure, a transfer under way).
+    func propose(_ batch: RecordBatch) throws(ProposalError) -> ClosedRange<LogIndex> {
         let count = UInt64(batch.header.lastOffsetDelta) + 1
         let first = try core.propose(batch.bytes, indexCount: count)
         return first...first.advanced(by: count - 1)
