@@ -52,24 +52,34 @@ final class HostCluster: @unchecked Sendable {
     let options: RaftHostOptions
     private(set) var hosts: [NodeID: TestHost] = [:]
     private var addresses: [NodeID: SocketAddress] = [:]
+    /// The groups each node hosts, with the membership they were added with.
+    private var hosted: [NodeID: [GroupID: Membership]] = [:]
     private let changes: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
 
-    /// Starts `nodeCount` nodes hosting `groupCount` groups of replicas on every node.
+    /// Starts `nodeCount` nodes and `groupCount` groups whose voters are `voters` (all nodes when
+    /// nil), each hosted on its voters.
     /// - Parameter root: the parent of the nodes' data directories (removed at the end).
-    init(nodeCount: Int = 3, groupCount: Int, root: String, options: RaftHostOptions) async throws {
+    init(nodeCount: Int = 3, groupCount: Int, root: String, options: RaftHostOptions, voters: [NodeID]? = nil) async throws {
         self.root = (root as NSString).appendingPathComponent("tributary-hosts-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: self.root, withIntermediateDirectories: true)
         ids = (1...nodeCount).map { NodeID(UInt64($0)) }
         groups = (1...groupCount).map { GroupID(UInt64($0)) }
         self.options = options
         (changes, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let voters = voters ?? ids
+        for id in voters { hosted[id] = Dictionary(uniqueKeysWithValues: groups.map { ($0, Membership(voters: voters)) }) }
         for id in ids { try await start(id, listeningAt: SocketAddress(host: "127.0.0.1", port: 0)) }
         // Higher ids first: they accept, so they know their lower peers before those dial.
         for id in ids.reversed() { try await connectAndAddGroups(id) }
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: root) }
+    deinit {
+        // A test that failed before stopAll() leaves loops running: stop them (closing every
+        // handle) before the hosts go away.
+        for node in hosts.values { node.loop.shutdown() }
+        try? FileManager.default.removeItem(atPath: root)
+    }
 
     func directory(of id: NodeID, group: GroupID) -> String { "\(root)/n\(id.rawValue)/g\(group.rawValue)" }
 
@@ -96,16 +106,21 @@ final class HostCluster: @unchecked Sendable {
 
     private func connectAndAddGroups(_ id: NodeID) async throws {
         let peers = addresses.filter { $0.key != id }
-        let (groups, ids) = (self.groups, self.ids)
-        let directories = groups.map { directory(of: id, group: $0) }
-        try FileManager.default.createDirectory(atPath: "\(root)/n\(id.rawValue)", withIntermediateDirectories: true)
         let connector = hosts[id]!.connector
-        try await hosts[id]!.run { host in
+        try FileManager.default.createDirectory(atPath: "\(root)/n\(id.rawValue)", withIntermediateDirectories: true)
+        try await hosts[id]!.run { _ in
             for (peer, address) in peers { connector.addPeer(PeerID(UInt32(peer.rawValue)), at: address) }
-            for (group, directory) in zip(groups, directories) {
-                try host.addGroup(group, directory: directory, membership: Membership(voters: ids))
-            }
         }
+        for (group, membership) in (hosted[id] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            try await addGroup(group, on: id, membership: membership)
+        }
+    }
+
+    /// Starts hosting `group` on node `id` (kept across restarts).
+    func addGroup(_ group: GroupID, on id: NodeID, membership: Membership) async throws {
+        hosted[id, default: [:]][group] = membership
+        let directory = directory(of: id, group: group)
+        try await hosts[id]!.run { try $0.addGroup(group, directory: directory, membership: membership) }
     }
 
     /// Closes a node's host and transport and joins its loop, as a stopped process would; its
@@ -163,7 +178,7 @@ final class HostCluster: @unchecked Sendable {
         let all = try await statuses()
         return groups.allSatisfy { group in
             let last = leaders[group]!.lastIndex
-            return all.values.allSatisfy { $0[group]!.lastIndex == last && $0[group]!.commitIndex == last }
+            return all.values.compactMap { $0[group] }.allSatisfy { $0.lastIndex == last && $0.commitIndex == last }
         }
     }
 

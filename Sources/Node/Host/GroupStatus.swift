@@ -11,8 +11,13 @@ public struct GroupStatus: Sendable, Equatable {
     public var term: Term
     /// The leader this replica knows of.
     public var leader: NodeID?
+    /// The membership in effect (committed), voters and learners.
+    public var membership: Membership
     /// The commit index; the partition's high-water mark is `commitIndex.offset + 1`.
     public var commitIndex: LogIndex
+    /// Leader only (empty elsewhere): the last index each other member's log is known to match;
+    /// a learner whose match reached the commit index may be promoted.
+    public var followerMatchIndexes: [NodeID: LogIndex]
     /// The last index in the log, durable or not.
     public var lastIndex: LogIndex
     /// The first offset of the partition log.

@@ -27,7 +27,8 @@ final class HostedGroup {
         let core = replica.core
         return GroupStatus(
             group: id, role: core.currentRole, term: core.currentTerm, leader: core.currentLeader,
-            commitIndex: core.commitIndex, lastIndex: core.lastIndex, logStartOffset: replica.log.logStartOffset,
+            membership: core.currentMembership, commitIndex: core.commitIndex,
+            followerMatchIndexes: core.metrics.followerMatchIndexes, lastIndex: core.lastIndex, logStartOffset: replica.log.logStartOffset,
             logEndOffset: replica.log.nextOffset, failure: failure)
     }
 

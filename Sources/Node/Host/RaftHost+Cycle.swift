@@ -15,7 +15,7 @@ extension RaftHost {
     /// arrived in the turn shares one cycle and one frame per peer).
     func markDirty(_ group: GroupID) {
         dirtyGroups.insert(group)
-        if !isClosed && !cycleTimer.isScheduled { cycleTimer.schedule(after: .zero) { [unowned self] in runCycle() } }
+        if !isClosed && !cycleTimer.isScheduled { cycleTimer.schedule(after: .zero) { [weak self] in self?.runCycle() } }
     }
 
     /// One host cycle: every dirty group's Ready is taken and written; a few offloaded jobs

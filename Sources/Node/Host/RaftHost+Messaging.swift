@@ -16,9 +16,11 @@ extension RaftHost {
         completion: @escaping (Result<ClosedRange<Offset>, ProposalFailure>) -> Void
     ) {
         assertInLoop()
-        guard !isClosed else { return completion(.failure(.groupStopped)) }
-        guard let hosted = groups[group] else { return completion(.failure(.unknownGroup(group))) }
-        if let failure = hosted.failure { return completion(.failure(.storageFailed(failure))) }
+        let hosted: HostedGroup
+        switch servingGroup(group) {
+        case .success(let found): hosted = found
+        case .failure(let failure): return completion(.failure(failure))
+        }
         guard !batch.isControl, batch.header.totalBytes <= options.logOptions.limits.batchBytesMax else {
             return completion(.failure(.invalidBatch("control batch or over \(options.logOptions.limits.batchBytesMax) bytes")))
         }

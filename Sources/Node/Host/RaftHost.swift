@@ -67,7 +67,7 @@ public final class RaftHost: @unchecked Sendable {
         self.random = Raft.SplitMix64(seed: seed)
         self.cycleTimer = LoopTimer(loop: loop)
         self.tickTimer = LoopTimer(loop: loop)
-        tickTimer.schedule(after: options.tickInterval, repeating: options.tickInterval) { [unowned self] in tick() }
+        tickTimer.schedule(after: options.tickInterval, repeating: options.tickInterval) { [weak self] in self?.tick() }
     }
 
     // MARK: - Groups

@@ -73,6 +73,17 @@ final class PartitionReplica {
         return first...first.advanced(by: count - 1)
     }
 
+    /// Proposes one step of a membership change (leader only); it takes effect when committed.
+    /// - Returns: the index of the membership entry.
+    func proposeMembershipChange(_ change: MembershipChange) throws(ProposalError) -> LogIndex {
+        try core.proposeMembershipChange(change)
+    }
+
+    /// Hands leadership to `target` once its log has caught up (leader only).
+    func transferLeadership(to target: NodeID) throws(ProposalError) {
+        try core.transferLeadership(to: target)
+    }
+
     // MARK: - Ready, in three steps
 
     /// The next cycle's work, or nil when there is none. Send its `messages` at once.
