@@ -40,14 +40,8 @@ public struct Entry: Hashable, Sendable, CustomStringConvertible {
         self.payload = payload
     }
 
-    /// How many indexes the entry spans.
-    public var indexCount: UInt64 { lastIndex.rawValue - index.rawValue + 1 }
-
     /// The size this entry counts for in byte bounds.
     public var sizeBytes: Int { payload.count + Entry.overheadBytes }
-
-    /// Whether `position` lies inside the entry.
-    public func contains(_ position: LogIndex) -> Bool { index <= position && position <= lastIndex }
 
     public var description: String {
         "\(kind)[\(index.rawValue)...\(lastIndex.rawValue)]@\(term)"

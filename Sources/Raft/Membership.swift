@@ -1,6 +1,6 @@
 /// The members of a Raft group: voters decide elections and commits, learners only replicate.
 ///
-/// ## Why one change at a time, effective on commit
+/// ## Why one change at a time, effective once in the log
 ///
 /// Tributary changes membership one server at a time (Ongaro's dissertation, §4.1) rather than
 /// by joint consensus. A partition's replicas move by: add the new node as a learner, let it catch
@@ -10,15 +10,18 @@
 /// buys multi-voter swaps in one step, which a replica move does not need, at the price of a
 /// second configuration kind in every quorum computation.
 ///
-/// A change takes effect when its entry is **committed** (as in etcd), not when appended. That
-/// keeps membership out of log truncation (an uncommitted change is never in effect, so it never
-/// needs rolling back) and lets the log reader stay oblivious of membership. It is safe because:
-/// - a leader proposes a change only after an entry of its own term is committed (the no-op) and
-///   while no other change is uncommitted, which rules out the lost-change scenario of the
-///   dissertation's one-server bug;
-/// - a replica that has not yet learned of a committed change can only win an election in the
-///   old set with votes from a majority that overlaps the new set's commit majority, and that
-///   overlap holds the change entry, so the log up-to-date check refuses it.
+/// A change takes effect as soon as its entry is in a replica's log, committed or not (the
+/// dissertation's rule), for elections, commit counting and check-quorum; if a new leader
+/// truncates the entry away, the replica falls back to the previous one. Taking effect only on
+/// commit (etcd's rule) is unsafe here: a replica that holds two later changes but has not heard
+/// that the first committed would still count votes in a configuration two voters away from the
+/// newest, and the two majorities need not overlap. Safety also needs:
+/// - a leader proposes a change only after an entry of its own term is committed (its no-op)
+///   and while no other change is uncommitted (the dissertation's fix to its one-server bug);
+/// - a leader that removes itself keeps leading, without counting itself, until the removal
+///   commits, then steps down.
+/// The latest committed membership is what `Ready.membership` persists; the uncommitted ones
+/// are recovered from the log on restart.
 ///
 /// Learners catch up before voting: the leader refuses to promote a learner whose replicated
 /// log is behind the leader's commit index.

@@ -75,6 +75,9 @@ public enum MessageCodec {
         let to = NodeID(try reader.readUInt64())
         let term = Term(try readNumber(&reader, "term"))
         let body = try readBody(kind, from: &reader, frameBytes: bytes.count)
+        if case .append(let request) = body, let last = request.entries.last, last.term > term {
+            throw MessageDecodingError(.invalid("entry of \(last.term) in a message of \(term)"))
+        }
         guard reader.remainingCount == 4 else { throw MessageDecodingError(.trailingBytes(reader.remainingCount - 4)) }
         return Message(from: from, to: to, term: term, body: body)
     }

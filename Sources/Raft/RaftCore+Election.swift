@@ -18,7 +18,7 @@ extension RaftCore {
             selfVoteAwaitsPersist = true
         }
         let request = VoteRequest(isPreVote: preVote, isTransfer: transfer, lastIndex: log.lastIndex, lastTerm: log.lastTerm)
-        for voter in membership.voters where voter != id {
+        for voter in activeMembership.voters where voter != id {
             send(to: voter, .voteRequest(request), term: campaignTerm)
         }
         if preVote { tallyVotes() }
@@ -49,12 +49,12 @@ extension RaftCore {
 
     /// Wins or loses the (pre-)election once a majority has answered either way.
     private mutating func tallyVotes() {
-        let voters = membership.voters
-        let grants = voters.filter { votes[$0] == true }.count
-        let rejections = voters.filter { votes[$0] == false }.count
-        if grants >= membership.quorumCount {
+        let voters = activeMembership
+        let grants = voters.voters.filter { votes[$0] == true }.count
+        let rejections = voters.voters.filter { votes[$0] == false }.count
+        if grants >= voters.quorumCount {
             if role == .preCandidate { campaign(preVote: false, transfer: false) } else { becomeLeader() }
-        } else if rejections >= membership.quorumCount {
+        } else if rejections >= voters.quorumCount {
             becomeFollower(term: term, leader: nil)
         }
     }
@@ -64,7 +64,8 @@ extension RaftCore {
         resetRoleState()
         role = .leader
         setLeader(id)
-        for member in membership.members { addProgress(for: member) }
+        addProgress(for: id)
+        syncProgressWithMembership()
         progress[id]!.match = log.durableLastIndex
         progress[id]!.becomeReplicate()
         termStartIndex = appendAsLeader(kind: .noop, payload: [], indexCount: 1)

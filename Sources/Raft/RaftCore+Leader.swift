@@ -5,9 +5,10 @@ extension RaftCore {
             electionElapsedTicks = 0
             transferTarget = nil
             if config.checkQuorum {
-                let active = membership.voters.filter { $0 == id || progress[$0]?.recentActive == true }
-                for member in progress.keys where member != id { progress[member]!.recentActive = false }
-                if active.count < membership.quorumCount {
+                let voters = activeMembership
+                let active = voters.voters.filter { $0 == id || progress[$0]?.recentActive == true }
+                for member in replicationTargets { progress[member]!.recentActive = false }
+                if active.count < voters.quorumCount {
                     becomeFollower(term: term, leader: nil)
                     return
                 }
@@ -15,7 +16,7 @@ extension RaftCore {
         }
         if heartbeatElapsedTicks >= config.heartbeatIntervalTicks {
             heartbeatElapsedTicks = 0
-            for member in membership.members where member != id {
+            for member in replicationTargets {
                 let commit = min(progress[member]!.match, log.committed)
                 send(to: member, .heartbeat(commit: commit))
             }
@@ -38,7 +39,10 @@ extension RaftCore {
         let entry = Entry(term: term, index: index, lastIndex: index.advanced(by: indexCount - 1), kind: kind, payload: payload)
         log.append([entry])
         uncommittedSizes.append(lastIndex: entry.lastIndex, sizeBytes: entry.sizeBytes)
-        if kind == .membership { uncommittedMemberships.append(try! Membership(decoding: payload)) }
+        if kind == .membership {
+            uncommittedMemberships.append(try! Membership(decoding: payload))
+            syncProgressWithMembership()
+        }
         broadcastPending = true
         return index
     }
@@ -53,7 +57,7 @@ extension RaftCore {
 
     mutating func broadcastAppends() {
         broadcastPending = false
-        for member in membership.members where member != id { sendAppend(to: member) }
+        for member in replicationTargets { sendAppend(to: member) }
     }
 
     /// Sends `member` what it lacks, as far as its progress allows; with `evenIfEmpty`, an
@@ -83,7 +87,8 @@ extension RaftCore {
     }
 
     mutating func handleAppendResponse(_ response: AppendResponse, from member: NodeID) {
-        guard var peer = progress.removeValue(forKey: member) else { return }
+        // No correct follower acknowledges past this log; a faulty one must not move commit there.
+        guard response.index <= log.lastIndex, var peer = progress.removeValue(forKey: member) else { return }
         peer.recentActive = true
         if !response.accepted {
             progress[member] = peer
@@ -171,9 +176,10 @@ extension RaftCore {
 
     /// Commits the highest index a majority of voters hold durable, if it is of the current term.
     mutating func maybeCommit() -> Bool {
-        var matches = membership.voters.map { progress[$0]?.match ?? .zero }
+        let voters = activeMembership
+        var matches = voters.voters.map { progress[$0]?.match ?? .zero }
         matches.sort(by: >)
-        let candidate = matches[membership.quorumCount - 1]
+        let candidate = matches[voters.quorumCount - 1]
         guard candidate > log.committed else { return false }
         let ownTerm = log.term(at: candidate) == term
         guard ownTerm || config.plantedFaults.contains(.commitPreviousTermByCounting) else { return false }
@@ -192,16 +198,21 @@ extension RaftCore {
         }
     }
 
-    /// Puts a committed membership in effect.
-    mutating func apply(_ newMembership: Membership) {
-        membership = newMembership
-        guard role == .leader else {
-            if role != .follower && !isPromotable { becomeFollower(term: term, leader: nil) }
-            return
-        }
-        for member in newMembership.members where progress[member] == nil { addProgress(for: member) }
-        for member in progress.keys where !newMembership.contains(member) && member != id { progress[member] = nil }
-        if let target = transferTarget, !newMembership.isVoter(target) { transferTarget = nil }
-        if !newMembership.isVoter(id) { becomeFollower(term: term, leader: nil) }
+    /// Records a committed membership. A leader that the committed membership removed steps
+    /// down now: until then it kept leading without counting itself (thesis §4.2.2).
+    mutating func apply(_ committed: Membership) {
+        membership = committed
+        guard role == .leader else { return }
+        syncProgressWithMembership()
+        if !committed.isVoter(id) { becomeFollower(term: term, leader: nil) }
+    }
+
+    /// Tracks progress for exactly the members of the active and the committed membership.
+    mutating func syncProgressWithMembership() {
+        let members = Set(activeMembership.members + membership.members)
+        replicationTargets = members.filter { $0 != id }.sorted()
+        for member in replicationTargets where progress[member] == nil { addProgress(for: member) }
+        for member in Array(progress.keys) where member != id && !members.contains(member) { progress[member] = nil }
+        if let target = transferTarget, !activeMembership.isVoter(target) { transferTarget = nil }
     }
 }

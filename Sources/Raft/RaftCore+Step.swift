@@ -86,6 +86,7 @@ extension RaftCore {
         heartbeatElapsedTicks = 0
         resetElectionTimeout()
         progress = [:]
+        replicationTargets = []
         votes = [:]
         selfVoteAwaitsPersist = false
         transferTarget = nil

@@ -16,13 +16,18 @@ public struct RaftCore<Log: RaftLogReader> {
     var vote: NodeID?
     var role: Role = .follower
     var leader: NodeID?
-    /// The committed membership in effect.
+    /// The latest committed membership (what `Ready.membership` persists).
     var membership: Membership
     /// Membership entries in the log above the commit index, in index order.
     var uncommittedMemberships: [Membership] = []
+    /// The membership that decides elections and commits: the latest one in the log, committed
+    /// or not (see `Membership` for why).
+    var activeMembership: Membership { uncommittedMemberships.last ?? membership }
 
     /// Leader only: every other member's progress, and this replica's own.
     var progress: [NodeID: Progress] = [:]
+    /// Leader only: the members it replicates to (of the active and the committed membership), sorted.
+    var replicationTargets: [NodeID] = []
     /// Leader only: the index of its first entry (the no-op) in its term.
     var termStartIndex: LogIndex = .zero
     /// Leader only: sizes of the entries it appended that are not yet committed.
@@ -59,6 +64,8 @@ public struct RaftCore<Log: RaftLogReader> {
         var logStart: LogStart?
         var lastEntry: (index: LogIndex, term: Term)?
         var appliedThrough: LogIndex?
+        /// The term in which this `Ready` persists the candidate's vote for itself.
+        var selfVoteTerm: Term?
     }
 
     /// Creates a replica from its durable state.
@@ -129,8 +136,11 @@ public struct RaftCore<Log: RaftLogReader> {
     /// The commit index.
     public var commitIndex: LogIndex { log.committed }
 
-    /// The committed membership in effect.
+    /// The latest committed membership.
     public var currentMembership: Membership { membership }
+
+    /// The membership that decides elections and commits: the latest in the log, even uncommitted.
+    public var latestMembership: Membership { activeMembership }
 
     /// The first index of the log (after prefix removal or an installed log start).
     public var firstIndex: LogIndex { log.firstIndex }
@@ -190,7 +200,7 @@ public struct RaftCore<Log: RaftLogReader> {
         }
         let index = log.lastIndex.next
         let changed: Membership
-        do { changed = try membership.applying(change, at: index) } catch { throw .invalidMembershipChange(error) }
+        do { changed = try activeMembership.applying(change, at: index) } catch { throw .invalidMembershipChange(error) }
         let proposed = appendAsLeader(kind: .membership, payload: changed.encoded(), indexCount: 1)
         precondition(proposed == index, "membership entry landed at \(proposed), expected \(index)")
         return index
@@ -201,7 +211,7 @@ public struct RaftCore<Log: RaftLogReader> {
     /// - Throws: `ProposalError` if this replica is not the leader or `target` cannot lead.
     public mutating func transferLeadership(to target: NodeID) throws(ProposalError) {
         guard role == .leader else { throw .notLeader(leader: leader) }
-        guard target != id, membership.isVoter(target) else { throw .invalidTransferTarget(target) }
+        guard target != id, activeMembership.isVoter(target) else { throw .invalidTransferTarget(target) }
         transferTarget = target
         electionElapsedTicks = 0
         if progress[target]?.match == log.lastIndex {
@@ -241,7 +251,8 @@ public struct RaftCore<Log: RaftLogReader> {
         readyInFlight = ReadyInFlight(
             logStart: ready.logStart,
             lastEntry: ready.entries.last.map { ($0.lastIndex, $0.term) },
-            appliedThrough: ready.committedEntries.last?.lastIndex)
+            appliedThrough: ready.committedEntries.last?.lastIndex,
+            selfVoteTerm: role == .candidate && selfVoteAwaitsPersist && ready.hardState?.vote == id ? term : nil)
         if let hardState = ready.hardState { persistedHardState = hardState }
         if let membership = ready.membership { persistedMembership = membership }
         return ready
@@ -256,7 +267,8 @@ public struct RaftCore<Log: RaftLogReader> {
         if let applied = done.appliedThrough { log.applied = max(log.applied, applied) }
         if role == .leader {
             recordOwnDurableEntries()
-        } else if role == .candidate && selfVoteAwaitsPersist {
+        } else if role == .candidate && selfVoteAwaitsPersist && done.selfVoteTerm == term {
+            // Only the `Ready` that carried the vote makes it durable, not one already in flight.
             selfVoteAwaitsPersist = false
             receiveVote(from: id, granted: true)
         }
@@ -267,7 +279,7 @@ public struct RaftCore<Log: RaftLogReader> {
     // MARK: - Shared helpers
 
     /// Whether this replica may campaign: it is a voter.
-    var isPromotable: Bool { membership.isVoter(id) }
+    var isPromotable: Bool { activeMembership.isVoter(id) }
 
     mutating func resetElectionTimeout() {
         let timeout = config.electionTimeoutTicks

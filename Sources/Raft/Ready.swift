@@ -27,12 +27,6 @@ public struct Ready: Sendable {
     /// Committed entries to apply, in order, each exactly once.
     public var committedEntries: [Entry] = []
 
-    /// Whether there is nothing to do.
-    public var isEmpty: Bool {
-        logStart == nil && entries.isEmpty && hardState == nil && membership == nil && messages.isEmpty
-            && messagesAfterPersist.isEmpty && committedEntries.isEmpty
-    }
-
     /// Whether step 2 has anything to write.
     public var needsPersist: Bool { logStart != nil || !entries.isEmpty || hardState != nil || membership != nil }
 }

@@ -31,11 +31,16 @@ struct SafetyChecker {
         return nil
     }
 
-    /// Leader completeness: a new leader holds every acknowledged entry (or removed it as a prefix).
+    /// Leader completeness: a new leader holds every committed entry, that is every entry any
+    /// replica applied (or it removed the entry as a prefix).
     func checkLeaderCompleteness(_ core: RaftCore<MemoryRaftLog>) -> String? {
-        for (index, entry) in acknowledged where entry.term < core.currentTerm && index >= core.firstIndex {
-            if core.term(at: entry.lastIndex) != entry.term {
-                return "leader completeness: \(core.id) leads \(core.currentTerm) without acknowledged \(index)@\(entry.term)"
+        // Sorted, here and below, so that a rerun reports the same entry (dictionary order is
+        // seeded per process).
+        for index in appliedEntries.keys.sorted() where index >= core.firstIndex {
+            let entry = appliedEntries[index]!
+            if entry.term < core.currentTerm, core.term(at: entry.lastIndex) != entry.term {
+                let acknowledgement = acknowledged[index] == nil ? "applied" : "acknowledged"
+                return "leader completeness: \(core.id) leads \(core.currentTerm) without \(acknowledgement) \(index)@\(entry.term)"
             }
         }
         return nil
@@ -66,7 +71,9 @@ struct SafetyChecker {
     /// No acknowledged entry leaves a durable log except by prefix removal.
     func checkTruncation(of log: MemoryRaftLog, from index: LogIndex, node: NodeID) -> String? {
         guard index <= log.lastIndex else { return nil }
-        for (first, entry) in acknowledged where entry.lastIndex >= index && log.term(at: first) == entry.term {
+        for first in acknowledged.keys.sorted() {
+            let entry = acknowledged[first]!
+            guard entry.lastIndex >= index && log.term(at: first) == entry.term else { continue }
             return "acknowledged entry lost: \(node) truncates its durable log at \(index), dropping \(first)@\(entry.term)"
         }
         return nil
@@ -89,7 +96,8 @@ struct SafetyChecker {
 
     /// No acknowledged entry is lost: each stays durable on a majority (or removed as a prefix).
     func checkAcknowledgedDurability(_ nodes: [SimulatedNode], quorumCount: Int) -> String? {
-        for (index, entry) in acknowledged {
+        for index in acknowledged.keys.sorted() {
+            let entry = acknowledged[index]!
             let holders = nodes.filter { $0.durableLog.firstIndex > index || $0.durableLog.term(at: index) == entry.term }
             if holders.count < quorumCount {
                 return "acknowledged entry lost: \(index)@\(entry.term) is durable on \(holders.map(\.id)) only"

@@ -16,7 +16,6 @@ struct SimulatedNode {
     var pendingReady: (ready: Ready, dueTick: Int)?
     /// Elections started by earlier incarnations.
     var electionsBeforeCrash: UInt64 = 0
-    var restarts: UInt64 = 0
     /// The last role and term reported, to notice changes.
     var lastRole: Role = .follower
     var lastTerm: Term = .zero

@@ -10,6 +10,10 @@ public struct SimulationResult: Sendable {
     public var elections: UInt64
     /// Entries acknowledged to the client as committed.
     public var entriesCommitted: Int
+    /// Membership steps the leaders accepted.
+    public var membershipChanges: Int
+    /// Leadership transfers the leaders started.
+    public var leadershipTransfers: Int
     /// The first invariant violated, if any.
     public var violation: String?
     /// The last events before the violation (empty without one), oldest first.
@@ -40,6 +44,10 @@ public struct Simulation {
     var eventsThisTick = 0
     var violation: String?
     var nextPayloadID: UInt64 = 1
+    /// A new leader to cut off, and when.
+    var pendingIsolation: (node: NodeID, tick: Int)?
+    var membershipChanges = 0
+    var leadershipTransfers = 0
     let quorumCount: Int
 
     /// Prepares a run of `options` driven by `seed`.
@@ -51,7 +59,10 @@ public struct Simulation {
         self.trace = Trace(countMax: options.traceEventCountMax)
         let ids = (1...options.nodeCount).map { NodeID(UInt64($0)) }
         let membership = Membership(voters: ids)
-        self.quorumCount = membership.quorumCount
+        // Membership steps leave at least all replicas but one voting; a majority of that
+        // smallest voter set is what every acknowledged entry must stay durable on.
+        self.quorumCount = options.membershipChangePerMille > 0 && ids.count > 1
+            ? Membership(voters: Array(ids.dropLast())).quorumCount : membership.quorumCount
         for id in ids {
             nodes.append(SimulatedNode(id: id, config: options.raftConfig(id: id), membership: membership, seed: random.next()))
         }
@@ -63,11 +74,13 @@ public struct Simulation {
         if violation == nil { checkLivenessAfterHealing() }
         return SimulationResult(
             seed: seed, events: events, elections: nodes.reduce(0) { $0 + $1.electionsStarted },
-            entriesCommitted: checker.acknowledged.count, violation: violation, trace: violation == nil ? [] : trace.lines)
+            entriesCommitted: checker.acknowledged.count, membershipChanges: membershipChanges,
+            leadershipTransfers: leadershipTransfers, violation: violation, trace: violation == nil ? [] : trace.lines)
     }
 
     private mutating func checkLivenessAfterHealing() {
         network.healAll()
+        network.isReliable = true
         record(.healed)
         for index in nodes.indices where !nodes[index].isUp { restart(index) }
         for _ in 0..<options.livenessTicksMax where violation == nil {
@@ -81,11 +94,12 @@ public struct Simulation {
         }
     }
 
-    /// A leader whose commit every replica has adopted and applied, covering every acknowledgement.
+    /// A leader whose commit every member has adopted and applied, covering every acknowledgement.
     private var isLive: Bool {
         let cores = nodes.compactMap(\.core)
         guard cores.count == nodes.count, let leader = cores.first(where: { $0.currentRole == .leader }) else { return false }
-        return cores.allSatisfy {
+        let members = leader.latestMembership
+        return cores.filter { members.contains($0.id) }.allSatisfy {
             $0.currentTerm == leader.currentTerm && $0.commitIndex == leader.commitIndex
                 && $0.metrics.appliedIndex == leader.commitIndex && $0.commitIndex >= checker.acknowledgedLastIndex
         }
@@ -139,7 +153,8 @@ public struct Simulation {
     private mutating func handleReady(on index: Int) {
         let ready = nodes[index].core!.ready()
         for message in ready.messages { send(message) }
-        let delay = ready.needsPersist ? Int.random(in: 0...options.persistTicksMax, using: &random) : 0
+        let persistTicksMax = network.isReliable ? options.healedLatencyTicksMax : options.persistTicksMax
+        let delay = ready.needsPersist ? Int.random(in: 0...persistTicksMax, using: &random) : 0
         record(.readied(nodes[index].id, entries: ready.entries.count, messages: ready.messages.count, persistDelayTicks: delay))
         nodes[index].pendingReady = (ready, tick + delay)
         if delay == 0 { completePersist(on: index) }
@@ -186,7 +201,8 @@ public struct Simulation {
     }
 
     private mutating func send(_ message: Message) {
-        network.enqueue(message, dueTick: tick + Int.random(in: 0...options.delayTicksMax, using: &random))
+        let delayTicksMax = network.isReliable ? options.healedLatencyTicksMax : options.delayTicksMax
+        network.enqueue(message, dueTick: tick + Int.random(in: 0...delayTicksMax, using: &random))
     }
 
     private mutating func deliver(_ message: Message) {
@@ -196,11 +212,11 @@ public struct Simulation {
             record(.cut(from: message.from, to: message.to, message))
             return
         }
-        if percentChance(options.dropPercent) {
+        if !network.isReliable && percentChance(options.dropPercent) {
             record(.dropped(message))
             return
         }
-        if percentChance(options.duplicatePercent) {
+        if !network.isReliable && percentChance(options.duplicatePercent) {
             record(.duplicated(message))
             send(message)
         }
@@ -228,6 +244,10 @@ public struct Simulation {
         }
         nodes[index].lastCommit = core.commitIndex
         nodes[index].lastApplied = metrics.appliedIndex
+        if let leaderIndex = nodes.firstIndex(where: { $0.core?.currentRole == .leader && $0.core?.currentTerm == core.currentTerm }),
+           let problem = checkMatchIndexes(of: leaderIndex) {
+            return fail(problem)
+        }
         if core.currentRole != nodes[index].lastRole || core.currentTerm != nodes[index].lastTerm {
             nodes[index].lastRole = core.currentRole
             nodes[index].lastTerm = core.currentTerm
@@ -235,11 +255,30 @@ public struct Simulation {
             if core.currentRole == .leader {
                 if let problem = checker.checkLeader(core.id, term: core.currentTerm) { return fail(problem) }
                 if let problem = checker.checkLeaderCompleteness(core) { return fail(problem) }
+                if !network.isReliable && pendingIsolation == nil && percentChance(options.newLeaderIsolationPercent) {
+                    pendingIsolation = (core.id, tick + Int.random(in: 0...3, using: &random))
+                }
             }
         }
     }
 
-    private mutating func fail(_ problem: String) {
+    /// A leader's match index for a follower of its term is a prefix the follower really holds
+    /// (it acknowledged it durable, and only a later leader could make it truncate).
+    private func checkMatchIndexes(of leaderIndex: Int) -> String? {
+        let leader = nodes[leaderIndex].core!
+        for (member, match) in leader.metrics.followerMatchIndexes.sorted(by: { $0.key < $1.key }) where match > .zero {
+            guard let follower = nodes.first(where: { $0.id == member })?.core, follower.currentTerm == leader.currentTerm else { continue }
+            guard let leaderTerm = leader.term(at: match) else { continue }  // removed prefix
+            let followerTerm = follower.term(at: match)
+            if match > follower.lastIndex || (followerTerm != nil && followerTerm != leaderTerm) {
+                return "match index: \(leader.id) counts \(member) as holding \(match)@\(leaderTerm), "
+                    + "which \(member) does not hold (its last index is \(follower.lastIndex))"
+            }
+        }
+        return nil
+    }
+
+    mutating func fail(_ problem: String) {
         if violation == nil { violation = problem }
     }
 

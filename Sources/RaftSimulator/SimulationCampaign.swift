@@ -31,11 +31,16 @@ public struct SimulationCampaign: Sendable {
         public var elections: UInt64 = 0
         /// Entries acknowledged as committed.
         public var entriesCommitted = 0
+        /// Membership steps proposed.
+        public var membershipChanges = 0
+        /// Leadership transfers started.
+        public var leadershipTransfers = 0
         /// The failed runs.
         public var failures: [SimulationResult] = []
 
         public var description: String {
-            "seeds=\(seeds) events=\(events) elections=\(elections) entries_committed=\(entriesCommitted) violations=\(failures.count)"
+            "seeds=\(seeds) events=\(events) elections=\(elections) entries_committed=\(entriesCommitted) "
+                + "membership_changes=\(membershipChanges) leadership_transfers=\(leadershipTransfers) violations=\(failures.count)"
         }
     }
 
@@ -56,6 +61,8 @@ public struct SimulationCampaign: Sendable {
                 summary.events += result.events
                 summary.elections += result.elections
                 summary.entriesCommitted += result.entriesCommitted
+                summary.membershipChanges += result.membershipChanges
+                summary.leadershipTransfers += result.leadershipTransfers
                 if result.violation != nil { summary.failures.append(result) }
             }
             summary.seeds += 1

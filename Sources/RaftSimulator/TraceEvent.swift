@@ -12,11 +12,14 @@ enum TraceEvent: CustomStringConvertible {
     case applied(NodeID, through: LogIndex)
     case proposed(NodeID, index: LogIndex, indexCount: UInt64, id: UInt64)
     case crashed(NodeID)
+    case tornWrite(NodeID, entries: [Entry])
     case restarted(NodeID)
     case partitioned(String)
     case healed
     case removedPrefix(NodeID, before: LogIndex)
     case roleChanged(NodeID, Role, Term)
+    case membershipChange(NodeID, MembershipChange, index: LogIndex)
+    case leadershipTransfer(from: NodeID, to: NodeID)
 
     var description: String {
         switch self {
@@ -32,11 +35,14 @@ enum TraceEvent: CustomStringConvertible {
         case .applied(let node, let through): "\(node) applied through \(through)"
         case .proposed(let node, let index, let count, let id): "\(node) proposed #\(id) at \(index) (\(count) indexes)"
         case .crashed(let node): "\(node) CRASH"
+        case .tornWrite(let node, let entries): "\(node) torn write kept \(entries.map(\.description).joined(separator: " "))"
         case .restarted(let node): "\(node) restart"
         case .partitioned(let layout): "partition \(layout)"
         case .healed: "heal network"
         case .removedPrefix(let node, let before): "\(node) removed prefix before \(before)"
         case .roleChanged(let node, let role, let term): "\(node) is \(role) in \(term)"
+        case .membershipChange(let node, let change, let index): "\(node) proposed \(change) at \(index)"
+        case .leadershipTransfer(let from, let to): "\(from) hands leadership to \(to)"
         }
     }
 }

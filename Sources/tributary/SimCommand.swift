@@ -1,6 +1,12 @@
 import ArgumentParser
 import RaftSimulator
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// `tributary sim`: runs the deterministic Raft cluster simulator over a range of seeds.
 struct SimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,7 +50,8 @@ struct SimCommand: ParsableCommand {
         let progressEverySeeds = max(1, seeds / 20)
         let summary = campaign.run { progress in
             if progress.seeds % progressEverySeeds == 0 || progress.seeds == seeds {
-                print("sim: \(progress.seeds)/\(seeds) seeds, \(progress.failures.count) violations")
+                print("sim: \(progress.seeds)/\(seeds) seeds, \(progress.events) events, \(progress.failures.count) violations")
+                fflush(nil)  // progress must show even when the output is a pipe or a file
             }
         }
         for failure in summary.failures { print(failure.failureReport) }

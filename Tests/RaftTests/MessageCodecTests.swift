@@ -34,6 +34,14 @@ import Testing
         #expect(try MessageCodec.frameByteCount(prefix: bytes[...], frameBytesMax: 1 << 20) == bytes.count)
     }
 
+    @Test func randomMessagesSurviveARoundTrip() throws {
+        var random = SplitMix64(seed: 99)
+        for _ in 0..<2_000 {
+            let message = Self.randomMessage(using: &random)
+            #expect(try MessageCodec.decode(MessageCodec.encode(message)) == message, "\(message)")
+        }
+    }
+
     @Test func everyFlippedBitIsDetected() {
         let message = Message(from: NodeID(1), to: NodeID(2), term: Term(5), body: Self.bodies[5])
         let bytes = MessageCodec.encode(message)
@@ -98,6 +106,38 @@ import Testing
             try MessageCodec.frameByteCount(prefix: [0x7F, 0xFF, 0xFF, 0xFF], frameBytesMax: 1 << 20)
         }
         #expect(try MessageCodec.frameByteCount(prefix: [0, 0], frameBytesMax: 1 << 20) == nil)
+    }
+
+    static func randomMessage(using random: inout SplitMix64) -> Message {
+        func number() -> UInt64 { UInt64.random(in: 0...1_000_000, using: &random) }
+        let messageTerm = Term(number())
+        let body: MessageBody
+        switch Int.random(in: 0..<8, using: &random) {
+        case 0:
+            body = .voteRequest(VoteRequest(isPreVote: Bool.random(using: &random), isTransfer: Bool.random(using: &random),
+                                            lastIndex: LogIndex(number()), lastTerm: Term(number())))
+        case 1: body = .voteResponse(VoteResponse(isPreVote: Bool.random(using: &random), granted: Bool.random(using: &random)))
+        case 2:
+            let prevIndex = LogIndex(number())
+            var next = prevIndex.next
+            let term = Term(UInt64.random(in: 0...messageTerm.rawValue, using: &random))  // entries are never newer
+            let entries = (0..<Int.random(in: 0...5, using: &random)).map { _ -> Entry in
+                let kind = EntryKind.allCases.randomElement(using: &random)!
+                let span = kind == .data ? UInt64.random(in: 0...9, using: &random) : 0
+                defer { next = next.advanced(by: span + 1) }
+                let payload = (0..<Int.random(in: 0...64, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+                return Entry(term: term, index: next, lastIndex: next.advanced(by: span), kind: kind, payload: payload)
+            }
+            body = .append(AppendRequest(prevIndex: prevIndex, prevTerm: term, entries: entries, commit: LogIndex(number())))
+        case 3:
+            body = .appendResponse(AppendResponse(accepted: Bool.random(using: &random), index: LogIndex(number()),
+                                                  hintIndex: LogIndex(number()), hintTerm: Term(number())))
+        case 4: body = .heartbeat(commit: LogIndex(number()))
+        case 5: body = .heartbeatResponse
+        case 6: body = .installStart(InstallStart(start: LogStart(index: LogIndex(number() + 1), termBefore: Term(number())), membership: membership))
+        default: body = .timeoutNow
+        }
+        return Message(from: NodeID(number()), to: NodeID(number()), term: messageTerm, body: body)
     }
 
     /// A frame with a valid checksum around arbitrary fields.

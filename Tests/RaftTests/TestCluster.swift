@@ -127,10 +127,13 @@ struct TestCluster {
         if let membership = ready.membership { replica.membership = membership }
     }
 
-    /// Ticks `id` until it starts a (pre-)campaign, then lets the cluster settle.
-    mutating func elect(_ id: Int) {
-        for _ in 0..<100 where self[id].raft.currentRole == .follower { self[id].raft.tick() }
-        stabilize()
+    /// Ticks `id` until it starts a (pre-)campaign, then lets the cluster settle; tries again
+    /// (a lost campaign may just have taught it a newer term) up to `attemptsMax` times.
+    mutating func elect(_ id: Int, attemptsMax: Int = 3) {
+        for _ in 0..<attemptsMax where self[id].raft.currentRole != .leader {
+            for _ in 0..<100 where self[id].raft.currentRole == .follower { self[id].raft.tick() }
+            stabilize()
+        }
     }
 
     /// Ticks every live replica `count` times, settling after each tick.

@@ -36,14 +36,14 @@ enum EntryBatchCoding {
             } catch {
                 throw EntryCodingError("entry \(entry) is not a valid record batch: \(error)")
             }
-            guard UInt64(batch.header.lastOffsetDelta) + 1 == entry.indexCount else {
-                throw EntryCodingError(
-                    "entry \(entry) spans \(entry.indexCount) indexes but its batch has \(batch.header.lastOffsetDelta + 1) offsets")
-            }
             guard !batch.isControl else {
                 throw EntryCodingError("entry \(entry) carries a control batch; only Raft writes those")
             }
             batch.stamp(baseOffset: baseOffset, leaderEpoch: entry.term.epoch)
+            guard LogIndex(offset: batch.lastOffset) == entry.lastIndex else {
+                throw EntryCodingError(
+                    "entry \(entry) spans through \(entry.lastIndex) but its batch has \(batch.header.lastOffsetDelta + 1) offsets")
+            }
             return batch
         }
     }
