@@ -64,7 +64,9 @@ import Transport
         try await Self.expectByteIdenticalLogs(cluster)
 
         let counters = try await cluster.hosts.values.asyncMap { try await $0.run { $0.counters } }
-        #expect(counters.allSatisfy { $0.malformedFrames == 0 && $0.messagesForUnknownGroups == 0 })
+        // (Messages for unknown groups are legitimate here: a node that added its groups first
+        // may campaign before the others have added theirs.)
+        #expect(counters.allSatisfy { $0.malformedFrames == 0 })
         let batches = counters.map(\.syncBatches).reduce(0, +), syncs = counters.map(\.groupSyncs).reduce(0, +)
         print("6 groups, 120 proposals: \(syncs) group syncs (elections included) in \(batches) offloaded jobs")
 
@@ -191,7 +193,8 @@ import Transport
             // one frame whatever the group count; twice that leaves room for a turn that split
             // them. Without coalescing it would be one frame per message: hundreds.
             #expect(frames / ticks <= Double(4 * peerCount), "\(id) sent \(frames) frames in \(ticks) ticks")
-            #expect(end.malformedFrames == 0 && end.messagesForUnknownGroups == 0)
+            #expect(end.malformedFrames == 0)
+            #expect(end.messagesForUnknownGroups == start.messagesForUnknownGroups, "every group is hosted everywhere by now")
         }
         try await cluster.stopAll()
     }
