@@ -60,7 +60,7 @@ let package = Package(
             name: "TransportTests",
             dependencies: ["Transport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Raft", "Storage"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Raft", "Storage", "Transport"]),
         // chaos/: the history checker (pure: no cluster, no I/O beyond reading its inputs)
         // and the command that runs it on a history file and the replicas' final logs.
         .target(name: "ChaosCheck", path: "chaos/Sources/ChaosCheck"),

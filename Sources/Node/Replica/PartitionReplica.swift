@@ -4,11 +4,12 @@ import Storage
 /// One replica of a partition: a Raft group whose log is the partition's segmented log.
 ///
 /// It owns the Raft core, the partition log and `raft.state`, all used from one thread. The
-/// caller drives time and messages into it and carries out each `Ready` in three steps, so that
-/// the durable part can later move off the event loop without changing this type's contract:
+/// caller drives time and messages into it and carries out each `Ready` in three steps:
 /// ``takeReady()`` (send `messages` at once), ``persist(_:)`` (writes and one sync: group commit of
 /// everything the cycle appended), ``complete(_:)`` (returns the messages that promise durable
-/// state, and lets the core go on).
+/// state, and lets the core go on). ``persist(_:)`` splits in turn into ``beginPersist(_:)`` (owner
+/// thread: writes), ``PendingPersist/perform()`` (any thread: the fsyncs) and
+/// ``finishPersist(_:outcome:)`` (owner thread), so that the fsyncs can leave the event loop.
 final class PartitionReplica {
     /// The partition directory: segments, indexes, `raft.state`.
     let directory: String
@@ -65,10 +66,22 @@ final class PartitionReplica {
 
     /// Proposes a record batch (leader only); its offsets are assigned when it is appended.
     /// - Returns: the Raft index range the batch will occupy.
-    func propose(_ batch: RecordBatch) throws -> ClosedRange<LogIndex> {
+    /// - Throws: why the core refused it (not the leader, backpressure, a transfer under way).
+    func propose(_ batch: RecordBatch) throws(ProposalError) -> ClosedRange<LogIndex> {
         let count = UInt64(batch.header.lastOffsetDelta) + 1
         let first = try core.propose(batch.bytes, indexCount: count)
         return first...first.advanced(by: count - 1)
+    }
+
+    /// Proposes one step of a membership change (leader only); it takes effect when committed.
+    /// - Returns: the index of the membership entry.
+    func proposeMembershipChange(_ change: MembershipChange) throws(ProposalError) -> LogIndex {
+        try core.proposeMembershipChange(change)
+    }
+
+    /// Hands leadership to `target` once its log has caught up (leader only).
+    func transferLeadership(to target: NodeID) throws(ProposalError) {
+        try core.transferLeadership(to: target)
     }
 
     // MARK: - Ready, in three steps
@@ -84,11 +97,20 @@ final class PartitionReplica {
         return ready
     }
 
-    /// Makes `ready`'s log changes and state durable: installs a log start, replaces the suffix
-    /// with its entries, syncs the log once, then rewrites `raft.state` if term, vote or
-    /// membership changed.
+    /// Makes `ready`'s log changes and state durable on the calling thread: ``beginPersist(_:)``,
+    /// ``PendingPersist/perform()`` and ``finishPersist(_:outcome:)`` in a row.
     func persist(_ ready: Ready) throws {
-        precondition(readyInFlight, "persist() without takeReady()")
+        let pending = try beginPersist(ready)
+        try finishPersist(pending, outcome: pending.perform())
+    }
+
+    /// The owner thread's half of persisting `ready`: installs a log start, replaces the suffix
+    /// with its entries (into the page cache), and returns what still has to reach the disk: one
+    /// sync of the log for everything appended, then `raft.state` if term, vote or membership
+    /// changed. Installing a start and truncating sync on this thread (they are rare: a reset, a
+    /// conflict after a leader change).
+    func beginPersist(_ ready: Ready) throws -> PendingPersist {
+        precondition(readyInFlight, "beginPersist() without takeReady()")
         if let start = ready.logStart { try install(start) }
         if let first = ready.entries.first {
             if first.index <= raftLog.lastIndex { try log.truncate(after: first.index.offset.advanced(by: -1)) }
@@ -96,15 +118,21 @@ final class PartitionReplica {
                 try log.appendReplicated(EntryBatchCoding.batch(for: entry, batchBytesMax: log.limits.batchBytesMax))
             }
         }
-        if ready.logStart != nil || !ready.entries.isEmpty { try log.sync() }
+        let logSync = ready.logStart != nil || !ready.entries.isEmpty ? try log.beginSync() : nil
         let state = ReplicaState(
             hardState: ready.hardState ?? writtenState.hardState, membership: ready.membership ?? writtenState.membership)
-        if state.hardState.term != writtenState.hardState.term || state.hardState.vote != writtenState.hardState.vote
-            || state.membership != writtenState.membership
-        {
-            try state.write(in: directory)
-            writtenState = state
-        }
+        let stateChanged = state.hardState.term != writtenState.hardState.term
+            || state.hardState.vote != writtenState.hardState.vote || state.membership != writtenState.membership
+        return PendingPersist(logSync: logSync, state: stateChanged ? state : nil, directory: directory)
+    }
+
+    /// The owner thread's last half of persisting, once `pending.perform()` returned `outcome`.
+    /// - Throws: what the sync or the state write failed with (the log then refuses all work).
+    func finishPersist(_ pending: PendingPersist, outcome: PersistOutcome) throws {
+        precondition(readyInFlight, "finishPersist() without takeReady()")
+        if let logSync = pending.logSync { try log.completeSync(logSync, performError: outcome.logError) }
+        if let error = outcome.stateError { throw error }
+        if let state = pending.state { writtenState = state }
     }
 
     /// Finishes the cycle once ``persist(_:)`` is done.

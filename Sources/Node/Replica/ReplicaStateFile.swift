@@ -7,7 +7,7 @@ import Storage
 /// Term and vote must be durable before a replica answers a vote; the commit index need not be
 /// (it is re-learned from the leader), so the file is rewritten only when term, vote or
 /// membership change and carries whatever commit index was current then.
-struct ReplicaState: Equatable {
+struct ReplicaState: Equatable, Sendable {
     var hardState: HardState
     var membership: Membership
 

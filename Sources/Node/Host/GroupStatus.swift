@@ -1,0 +1,32 @@
+import Raft
+import Storage
+
+/// What a host reports about one of its groups (for `/v1/status`, metrics, and leader lookups).
+public struct GroupStatus: Sendable, Equatable {
+    /// The group.
+    public var group: GroupID
+    /// This replica's role.
+    public var role: Role
+    /// This replica's term.
+    public var term: Term
+    /// The leader this replica knows of.
+    public var leader: NodeID?
+    /// The membership in effect (committed), voters and learners.
+    public var membership: Membership
+    /// The commit index; the partition's high-water mark is `commitIndex.offset + 1`.
+    public var commitIndex: LogIndex
+    /// Leader only (empty elsewhere): the last index each other member's log is known to match;
+    /// a learner whose match reached the commit index may be promoted.
+    public var followerMatchIndexes: [NodeID: LogIndex]
+    /// The last index in the log, durable or not.
+    public var lastIndex: LogIndex
+    /// The first offset of the partition log.
+    public var logStartOffset: Offset
+    /// The offset after the partition log's last batch.
+    public var logEndOffset: Offset
+    /// Why the group stopped, if its storage failed; it then neither votes nor acknowledges.
+    public var failure: String?
+
+    /// The Kafka high-water mark: the first offset not yet committed.
+    public var highWatermark: Offset { commitIndex.offset.advanced(by: 1) }
+}

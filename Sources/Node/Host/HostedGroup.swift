@@ -1,0 +1,40 @@
+import Raft
+import Storage
+
+/// One group on a host: its replica and what the host tracks about it. Loop thread only.
+final class HostedGroup {
+    let id: GroupID
+    let replica: PartitionReplica
+    /// Proposals waiting for their commit.
+    var proposals = PendingProposals()
+    /// Whether a Ready of this group is being persisted off the loop.
+    var isSyncing = false
+    /// Why the group stopped (its storage failed); it is then neither driven nor stepped.
+    var failure: String?
+    /// The status observers last heard of.
+    var reportedStatus: GroupStatus?
+
+    init(id: GroupID, replica: PartitionReplica) {
+        self.id = id
+        self.replica = replica
+    }
+
+    /// Whether the host drives it (ticks, messages, Ready cycles).
+    var isServing: Bool { failure == nil }
+
+    /// Its status now.
+    var status: GroupStatus {
+        let core = replica.core
+        return GroupStatus(
+            group: id, role: core.currentRole, term: core.currentTerm, leader: core.currentLeader,
+            membership: core.currentMembership, commitIndex: core.commitIndex,
+            followerMatchIndexes: core.metrics.followerMatchIndexes, lastIndex: core.lastIndex, logStartOffset: replica.log.logStartOffset,
+            logEndOffset: replica.log.nextOffset, failure: failure)
+    }
+
+    /// Completes the proposals the commit index has passed.
+    func resolveProposals() {
+        let core = replica.core
+        proposals.resolve(commit: core.commitIndex) { core.term(at: $0) }
+    }
+}

@@ -1,0 +1,61 @@
+import Raft
+import Storage
+
+/// One group's proposals waiting for their commit, in index order (a leader appends in order).
+struct PendingProposals {
+    /// Called once per proposal, on the loop, with its Kafka offsets or why it failed.
+    typealias Completion = (Result<ClosedRange<Offset>, ProposalFailure>) -> Void
+
+    private struct Waiting {
+        let indexes: ClosedRange<LogIndex>
+        let term: Term
+        let deadlineTick: UInt64
+        let completion: Completion
+    }
+
+    private var waiting: [Waiting] = []
+
+    /// Proposals waiting.
+    var count: Int { waiting.count }
+
+    /// Adds a proposal appended at `indexes` in `term`; it fails after `deadlineTick`.
+    mutating func add(_ indexes: ClosedRange<LogIndex>, term: Term, deadlineTick: UInt64, completion: @escaping Completion) {
+        precondition(
+            waiting.last.map { $0.indexes.upperBound < indexes.lowerBound && $0.deadlineTick <= deadlineTick } ?? true,
+            "proposal at \(indexes) (deadline \(deadlineTick)) does not follow the one before")
+        waiting.append(Waiting(indexes: indexes, term: term, deadlineTick: deadlineTick, completion: completion))
+    }
+
+    /// Completes every proposal at or below `commit`: committed when the log still holds it in
+    /// the term it was proposed in, superseded otherwise. `termAt` reads the replica's log.
+    mutating func resolve(commit: LogIndex, termAt: (LogIndex) -> Term?) {
+        var done = 0
+        while done < waiting.count, waiting[done].indexes.upperBound <= commit {
+            let proposal = waiting[done]
+            if termAt(proposal.indexes.upperBound) == proposal.term {
+                proposal.completion(.success(proposal.indexes.lowerBound.offset...proposal.indexes.upperBound.offset))
+            } else {
+                proposal.completion(.failure(.superseded))
+            }
+            done += 1
+        }
+        waiting.removeFirst(done)
+    }
+
+    /// Fails the proposals whose deadline is at or before `tick`. Deadlines grow with the index
+    /// (each is the tick of its proposal plus one timeout), so the expired ones are a prefix.
+    mutating func expire(at tick: UInt64) {
+        let expiredCount = waiting.prefix { $0.deadlineTick <= tick }.count
+        guard expiredCount > 0 else { return }
+        let expired = waiting.prefix(expiredCount)
+        waiting.removeFirst(expiredCount)
+        for proposal in expired { proposal.completion(.failure(.timedOut)) }
+    }
+
+    /// Fails every proposal with `failure`.
+    mutating func failAll(_ failure: ProposalFailure) {
+        let all = waiting
+        waiting = []
+        for proposal in all { proposal.completion(.failure(failure)) }
+    }
+}

@@ -1,0 +1,106 @@
+import Logging
+import Raft
+import Storage
+import Transport
+
+extension RaftHost {
+    // MARK: - Proposals
+
+    /// Proposes `batch` to `group`; `completion` runs on the loop once it is committed (with its
+    /// Kafka offsets) or has failed. Call on the loop's thread.
+    ///
+    /// The batch must be a valid, non-control batch of at most the log's `batchBytesMax`: Raft
+    /// stamps its offsets and term when the leader appends it.
+    public func propose(
+        _ batch: RecordBatch, to group: GroupID,
+        completion: @escaping (Result<ClosedRange<Offset>, ProposalFailure>) -> Void
+    ) {
+        assertInLoop()
+        let hosted: HostedGroup
+        switch servingGroup(group) {
+        case .success(let found): hosted = found
+        case .failure(let failure): return completion(.failure(failure))
+        }
+        guard !batch.isControl, batch.header.totalBytes <= options.logOptions.limits.batchBytesMax else {
+            return completion(.failure(.invalidBatch("control batch or over \(options.logOptions.limits.batchBytesMax) bytes")))
+        }
+        guard hosted.proposals.count < options.pendingProposalCountMax else { return completion(.failure(.tooManyPending)) }
+        let indexes: ClosedRange<LogIndex>
+        do {
+            indexes = try hosted.replica.propose(batch)
+        } catch .notLeader(let leader) {
+            return completion(.failure(.notLeader(leaderHint: leader)))
+        } catch {
+            return completion(.failure(.refused(error)))
+        }
+        hosted.proposals.add(
+            indexes, term: hosted.replica.core.currentTerm, deadlineTick: tickCount + UInt64(options.proposalTimeoutTicks),
+            completion: completion)
+        markDirty(group)
+    }
+
+    /// Proposes `batch` to `group` from any thread and waits for its commit (see
+    /// ``propose(_:to:completion:)``).
+    /// - Returns: the batch's Kafka offsets, or why it failed (``ProposalFailure/hostUnavailable(_:)``
+    ///   when the loop's job queue is full or the loop is shut down).
+    public func propose(_ batch: RecordBatch, to group: GroupID) async -> Result<ClosedRange<Offset>, ProposalFailure> {
+        await withCheckedContinuation { continuation in
+            do {
+                try loop.execute { self.propose(batch, to: group) { continuation.resume(returning: $0) } }
+            } catch {
+                continuation.resume(returning: .failure(.hostUnavailable("\(error)")))
+            }
+        }
+    }
+
+    // MARK: - Peer frames
+
+    /// Takes a raft batch frame that peer node `peer` sent; the messages reach their groups and
+    /// a host cycle runs at the end of the turn. A frame that does not decode is dropped whole
+    /// (logged, counted); a message for a group not hosted here is dropped (counted).
+    public func receive(_ frame: PeerFrame, from peer: NodeID) {
+        assertInLoop()
+        guard !isClosed else { return }
+        counters.framesReceived += 1
+        let entries: [(GroupID, Message)]
+        do {
+            guard frame.kind == RaftBatchFrame.kind else {
+                throw RaftBatchDecodingError("frame kind \(frame.kind) is not a raft batch")
+            }
+            entries = try RaftBatchFrame.decode(frame.body, sender: peer, receiver: localID)
+        } catch {
+            counters.malformedFrames += 1
+            loop.logger.warning("dropping a frame from \(peer): \(error)")
+            return
+        }
+        for (id, message) in entries {
+            guard let group = groups[id], group.isServing else {
+                counters.messagesForUnknownGroups += 1
+                continue
+            }
+            do { try group.replica.step(message) } catch {
+                fail(group, error)
+                continue
+            }
+            markDirty(id)
+        }
+    }
+
+    /// Queues `messages` of `group` for their peers.
+    func enqueue(_ messages: [Message], of group: HostedGroup) {
+        for message in messages { outbox.add(message, group: group.id) }
+    }
+
+    /// Hands every queued message to the transport, one frame per peer (more past the bound).
+    func flush() {
+        guard !outbox.isEmpty else { return }
+        for (peer, frame, count) in outbox.takeFrames() {
+            if send(peer, frame).isQueued {
+                counters.framesSent += 1
+                counters.messagesSent += UInt64(count)
+            } else {
+                counters.framesRefused += 1
+            }
+        }
+    }
+}

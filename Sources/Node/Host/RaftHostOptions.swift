@@ -1,0 +1,90 @@
+import Raft
+import Storage
+
+/// The timings and bounds of a ``RaftHost``, shared by every group it hosts.
+public struct RaftHostOptions: Sendable {
+    /// Time between two ticks of every group (one `LoopTimer` for all of them).
+    public var tickInterval: Duration
+    /// Ticks a follower waits for its leader before it campaigns (randomised up to twice that).
+    public var electionTimeoutTicks: Int
+    /// Ticks between a leader's heartbeats.
+    public var heartbeatIntervalTicks: Int
+    /// Most entry bytes in one append message; with the framing it must fit one peer frame.
+    public var appendBytesMax: Int
+    /// Ticks a proposal may wait for its commit before it fails with ``ProposalFailure/timedOut``.
+    public var proposalTimeoutTicks: Int
+    /// Proposals of one group waiting for their commit, at most; more are refused
+    /// (``ProposalFailure/tooManyPending``) instead of queued.
+    public var pendingProposalCountMax: Int
+    /// Times one group's Ready cycle may run again within one host cycle when nothing had to be
+    /// synced (a commit that releases a broadcast, say); more work waits for the next turn, so
+    /// one busy group cannot hold the loop.
+    public var immediateCyclesPerGroupMax: Int
+    /// Offloaded jobs one host cycle splits its groups' fsyncs into, at most: each job syncs its
+    /// groups one after another, the jobs run in parallel on libuv's pool (4 threads unless
+    /// `UV_THREADPOOL_SIZE` says otherwise), so many partitions do not wait for each other's disk.
+    public var syncJobsPerCycleMax: Int
+    /// Options of every partition log opened (`create` is implied).
+    public var logOptions: PartitionLogOptions
+
+    /// Bytes a Raft message may take beyond its entries in a raft batch frame: the batch entry
+    /// header, MessageCodec's header, append fields and checksum, with room to spare for a
+    /// membership in an installation.
+    public static let messageFramingBytesMax = 256
+
+    /// Creates options; the defaults suit a production node.
+    public init(
+        tickInterval: Duration = .milliseconds(100),
+        electionTimeoutTicks: Int = 10,
+        heartbeatIntervalTicks: Int = 1,
+        appendBytesMax: Int = 1 << 20,
+        proposalTimeoutTicks: Int = 100,
+        pendingProposalCountMax: Int = 4_096,
+        immediateCyclesPerGroupMax: Int = 4,
+        syncJobsPerCycleMax: Int = 4,
+        logOptions: PartitionLogOptions = PartitionLogOptions()
+    ) {
+        self.tickInterval = tickInterval
+        self.electionTimeoutTicks = electionTimeoutTicks
+        self.heartbeatIntervalTicks = heartbeatIntervalTicks
+        self.appendBytesMax = appendBytesMax
+        self.proposalTimeoutTicks = proposalTimeoutTicks
+        self.pendingProposalCountMax = pendingProposalCountMax
+        self.immediateCyclesPerGroupMax = immediateCyclesPerGroupMax
+        self.syncJobsPerCycleMax = syncJobsPerCycleMax
+        self.logOptions = logOptions
+    }
+
+    /// The configuration of a replica on node `id`.
+    func raftConfig(for id: NodeID) -> RaftConfig {
+        RaftConfig(
+            id: id, electionTimeoutTicks: electionTimeoutTicks, heartbeatIntervalTicks: heartbeatIntervalTicks,
+            inflightAppendBytesMax: max(32 << 20, appendBytesMax), appendBytesMax: appendBytesMax,
+            uncommittedBytesMax: max(64 << 20, appendBytesMax), applyBytesMax: max(4 << 20, appendBytesMax))
+    }
+
+    /// Checks the bounds, and that every Raft message fits a peer frame body of `frameBytesMax`.
+    /// - Throws: ``RaftHostError`` naming the first violated rule.
+    public func validate(frameBytesMax: Int) throws(RaftHostError) {
+        func require(_ condition: Bool, _ rule: String) throws(RaftHostError) {
+            if !condition { throw RaftHostError("invalid host options: \(rule)") }
+        }
+        try require(tickInterval > .zero, "tickInterval > 0")
+        try require(proposalTimeoutTicks >= 1, "proposalTimeoutTicks >= 1")
+        try require(pendingProposalCountMax >= 1, "pendingProposalCountMax >= 1")
+        try require(immediateCyclesPerGroupMax >= 1, "immediateCyclesPerGroupMax >= 1")
+        try require(syncJobsPerCycleMax >= 1, "syncJobsPerCycleMax >= 1")
+        let largestEntryBytes = max(appendBytesMax, logOptions.limits.batchBytesMax + Entry.overheadBytes)
+        try require(
+            RaftBatchFrame.countBytes + largestEntryBytes + Self.messageFramingBytesMax <= frameBytesMax,
+            "the largest append (\(largestEntryBytes) entry bytes) fits a frame body of frameBytesMax \(frameBytesMax)")
+        do { try raftConfig(for: NodeID(1)).validate() } catch { throw RaftHostError("invalid host options: \(error)") }
+    }
+}
+
+/// A host that cannot do what it was asked: bad options, a group id in use, an unknown group.
+public struct RaftHostError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, in words.
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
