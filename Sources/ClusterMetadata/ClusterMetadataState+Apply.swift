@@ -76,9 +76,9 @@ extension ClusterMetadataState {
 
         var placer = ReplicaPlacer(candidates: placementCandidates, topics: topicsInIDOrder)
         placer.focus(on: id, partitions: [])
-        let partitions = (0..<partitionCount).map { index in
-            newPartition(index, replicas: placer.place(partition: index, count: Int(replicationFactor)))
-        }
+        var lists = (0..<partitionCount).map { placer.place(partition: $0, count: Int(replicationFactor)) }
+        placer.evenLeaders(&lists)
+        let partitions = lists.indices.map { newPartition(Int32($0), replicas: lists[$0]) }
         topicsByID[id] = Topic(name: name, id: id, replicationFactor: replicationFactor, configs: configs, partitions: partitions)
         topicIDsByName[name] = id
         topicNamesByCollisionKey[TopicName.collisionKey(name)] = name
@@ -95,9 +95,16 @@ extension ClusterMetadataState {
         try validateReplicationFactor(topic.replicationFactor)
         var placer = ReplicaPlacer(candidates: placementCandidates, topics: topicsInIDOrder)
         placer.focus(on: id, partitions: topic.partitions)
+        var lists = topic.partitions.map(\.intendedReplicas)
         for index in topic.partitionCount..<totalCount {
-            let replicas = placer.place(partition: index, count: Int(topic.replicationFactor))
-            topicsByID[id]!.partitions.append(newPartition(index, replicas: replicas))
+            lists.append(placer.place(partition: index, count: Int(topic.replicationFactor)))
+        }
+        // Evening out leaders may reorder existing partitions too: a preferred-leader change
+        // moves no data.
+        placer.evenLeaders(&lists)
+        for p in topic.partitions.indices { topicsByID[id]!.partitions[p].retarget(to: lists[p]) }
+        for index in topic.partitions.count..<lists.count {
+            topicsByID[id]!.partitions.append(newPartition(Int32(index), replicas: lists[index]))
         }
     }
 

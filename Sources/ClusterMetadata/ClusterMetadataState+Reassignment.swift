@@ -12,21 +12,28 @@ extension ClusterMetadataState {
         case .active: break
         }
         let candidates = placementCandidates.filter { $0 != id }
-        var topics = topicsInIDOrder
-        var placer = ReplicaPlacer(candidates: candidates, topics: topics)
-        for t in topics.indices where topics[t].partitions.contains(where: { $0.intendedReplicas.contains(id) }) {
-            placer.focus(on: topics[t].id, partitions: topics[t].partitions)
-            for p in topics[t].partitions.indices where topics[t].partitions[p].intendedReplicas.contains(id) {
-                let partition = topics[t].partitions[p]
-                guard let target = placer.replace(id, in: partition.intendedReplicas, partition: partition.partition) else {
+        var placer = ReplicaPlacer(candidates: candidates, topics: topicsInIDOrder)
+        var moved: [Topic] = []
+        for var topic in topicsInIDOrder where topic.partitions.contains(where: { $0.intendedReplicas.contains(id) }) {
+            placer.focus(on: topic.id, partitions: topic.partitions)
+            var lists = topic.partitions.map(\.intendedReplicas)
+            var movableSlots: [Int?] = Array(repeating: nil, count: lists.count)
+            for p in lists.indices {
+                guard let slot = lists[p].firstIndex(of: id) else { continue }
+                guard let replaced = placer.replace(id, in: lists[p], partition: Int32(p)) else {
                     throw MetadataError(
                         .invalidReplicationFactor,
-                        "cannot decommission \(id): partition \(topics[t].name)-\(partition.partition) needs \(partition.intendedReplicas.count) replicas and only \(candidates.count) other nodes are active and alive")
+                        "cannot decommission \(id): partition \(topic.name)-\(p) needs \(lists[p].count) replicas and only \(candidates.count) other nodes are active and alive")
                 }
-                topics[t].partitions[p].targetReplicas = target == partition.replicas ? nil : target
+                lists[p] = replaced
+                movableSlots[p] = slot
             }
+            placer.evenReplicas(&lists, movableSlots: movableSlots)
+            placer.evenLeaders(&lists)
+            for p in lists.indices { topic.partitions[p].retarget(to: lists[p]) }
+            moved.append(topic)
         }
-        for topic in topics { topicsByID[topic.id] = topic }
+        for topic in moved { topicsByID[topic.id] = topic }
         nodesByID[id]!.state = .decommissioning
         retireDrainedNodes()
     }
@@ -57,15 +64,9 @@ extension ClusterMetadataState {
         for id in topicsByID.keys.sorted() {
             var topic = topicsByID[id]!
             placer.focus(on: id, partitions: topic.partitions, choosingLeadersAnew: true)
-            for p in topic.partitions.indices {
-                let partition = topic.partitions[p]
-                let ordered = placer.withBalancedLeader(partition.intendedReplicas, partition: partition.partition)
-                if partition.targetReplicas != nil {
-                    topic.partitions[p].targetReplicas = ordered
-                } else {
-                    topic.partitions[p].replicas = ordered
-                }
-            }
+            var lists = topic.partitions.map { placer.withBalancedLeader($0.intendedReplicas, partition: $0.partition) }
+            placer.evenLeaders(&lists)
+            for p in lists.indices { topic.partitions[p].retarget(to: lists[p]) }
             topicsByID[id] = topic
         }
     }

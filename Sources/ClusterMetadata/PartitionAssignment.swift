@@ -22,6 +22,17 @@ public struct PartitionAssignment: Hashable, Sendable {
         self.targetReplicas = targetReplicas
     }
 
+    /// Makes `list` the replica list the partition heads to: a mere reordering of the current
+    /// replicas changes the preferred leader in place; anything else becomes the target.
+    mutating func retarget(to list: [BrokerID]) {
+        if Set(list) == Set(replicas) {
+            replicas = list
+            targetReplicas = nil
+        } else {
+            targetReplicas = list
+        }
+    }
+
     /// The replica list the partition is heading to: the target while moving, else the replicas.
     public var intendedReplicas: [BrokerID] { targetReplicas ?? replicas }
 
