@@ -11,6 +11,9 @@ public struct MetadataDecodingError: Error, Hashable, Sendable, CustomStringConv
 /// Appends big-endian fields to a buffer.
 struct MetadataWriter {
     private(set) var bytes: [UInt8] = []
+    /// Set when a string or list was too long for its length field (and was left out): the
+    /// encoding is then unusable and the caller must refuse it.
+    private(set) var overflowed = false
 
     mutating func write(_ value: UInt8) { bytes.append(value) }
     mutating func write(_ value: Bool) { bytes.append(value ? 1 : 0) }
@@ -20,11 +23,10 @@ struct MetadataWriter {
     mutating func write(_ value: UInt32) { writeBigEndian(value) }
     mutating func write(_ value: UInt64) { writeBigEndian(value) }
 
-    /// A 16-bit length, then the UTF-8 bytes. Callers keep strings under 64 KiB (labels and
-    /// topic names are far below).
+    /// A 16-bit length, then the UTF-8 bytes.
     mutating func write(_ value: String) {
         let utf8 = Array(value.utf8)
-        precondition(utf8.count <= Int(UInt16.max), "string of \(utf8.count) bytes cannot be encoded")
+        guard utf8.count <= Int(UInt16.max) else { return overflowed = true }
         writeBigEndian(UInt16(utf8.count))
         bytes.append(contentsOf: utf8)
     }
@@ -33,7 +35,7 @@ struct MetadataWriter {
 
     /// A 16-bit count, then each node id.
     mutating func write(_ nodes: [BrokerID]) {
-        precondition(nodes.count <= Int(UInt16.max), "replica list of \(nodes.count) nodes cannot be encoded")
+        guard nodes.count <= Int(UInt16.max) else { return overflowed = true }
         writeBigEndian(UInt16(nodes.count))
         for node in nodes { write(node.rawValue) }
     }
@@ -82,7 +84,7 @@ struct MetadataReader {
     mutating func readUInt64() throws(MetadataDecodingError) -> UInt64 { try readBigEndian() }
 
     /// A string of at most `bytesMax` bytes of valid UTF-8.
-    mutating func readString(bytesMax: Int) throws(MetadataDecodingError) -> String {
+    mutating func readString(bytesMax: Int = Int(UInt16.max)) throws(MetadataDecodingError) -> String {
         let count = Int(try readBigEndian() as UInt16)
         guard count <= bytesMax else { throw MetadataDecodingError("string of \(count) bytes, limit \(bytesMax)") }
         let start = try take(count)
@@ -98,11 +100,12 @@ struct MetadataReader {
     }
 
     /// A replica list of at most `countMax` nodes.
-    mutating func readBrokers(countMax: Int) throws(MetadataDecodingError) -> [BrokerID] {
+    mutating func readBrokers(countMax: Int = Int(UInt16.max)) throws(MetadataDecodingError) -> [BrokerID] {
         let count = Int(try readBigEndian() as UInt16)
         guard count <= countMax else { throw MetadataDecodingError("replica list of \(count) nodes, limit \(countMax)") }
+        guard count <= remainingCount / 4 else { throw MetadataDecodingError("replica list of \(count) nodes, \(remainingCount) bytes left") }
         var nodes: [BrokerID] = []
-        nodes.reserveCapacity(min(count, remainingCount / 4))
+        nodes.reserveCapacity(count)
         for _ in 0..<count { nodes.append(BrokerID(try readInt32())) }
         return nodes
     }

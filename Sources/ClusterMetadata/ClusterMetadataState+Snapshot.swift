@@ -30,6 +30,7 @@ extension ClusterMetadataState {
                 body.writeOptional(partition.targetReplicas) { $0.write($1) }
             }
         }
+        precondition(!body.overflowed, "a field of the state outgrew its encoding: apply must have let an oversized value in")
         return MetadataFrame.seal(kind: MetadataFrame.snapshotKind, body: body.bytes)
     }
 

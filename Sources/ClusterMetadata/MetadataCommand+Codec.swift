@@ -16,7 +16,13 @@ extension MetadataCommand {
     }
 
     /// The command as bytes for the controller log (see `MetadataFrame`).
-    public func encoded() -> [UInt8] {
+    ///
+    /// Whatever this encodes, ``init(decoding:)`` decodes: a command whose fields break the
+    /// metadata's rules still reaches the log and is rejected by `apply` on every replica
+    /// alike, rather than being undecodable there.
+    /// - Throws: `MetadataError` (`invalidRequest`) for a command that does not fit the
+    ///   encoding: a string over 64 KiB or a frame over `MetadataLimits.commandBytesMax`.
+    public func encoded() throws(MetadataError) -> [UInt8] {
         var body = MetadataWriter()
         switch self {
         case let .registerNode(id, addresses, rack):
@@ -41,7 +47,9 @@ extension MetadataCommand {
         case let .alterTopicConfigs(topic, update):
             body.write(topic)
             body.write(update.set)
-            precondition(update.reset.count <= Int(UInt8.max), "config reset list of \(update.reset.count) keys")
+            guard update.reset.count <= MetadataLimits.configChangeCountMax else {
+                throw MetadataError(.invalidRequest, "config reset list of \(update.reset.count) keys, limit \(MetadataLimits.configChangeCountMax)")
+            }
             body.write(UInt8(update.reset.count))
             for key in update.reset { body.write(key.codeValue) }
         case let .completeReassignment(topic, partition, replicas):
@@ -52,7 +60,9 @@ extension MetadataCommand {
             break
         }
         let frame = MetadataFrame.seal(kind: kind, body: body.bytes)
-        precondition(frame.count <= MetadataLimits.commandBytesMax, "command of \(frame.count) bytes")
+        guard !body.overflowed, frame.count <= MetadataLimits.commandBytesMax else {
+            throw MetadataError(.invalidRequest, "command too large to encode (limit \(MetadataLimits.commandBytesMax) bytes, strings 64 KiB)")
+        }
         return frame
     }
 
@@ -70,23 +80,17 @@ extension MetadataCommand {
     }
 
     private static func decodeBody(kind: UInt8, _ body: inout MetadataReader) throws(MetadataDecodingError) -> MetadataCommand {
-        let labelBytesMax = MetadataLimits.labelBytesMax
         switch kind {
         case 1:
             let id = BrokerID(try body.readInt32())
-            let addresses = NodeAddresses(
-                peer: try body.readString(bytesMax: labelBytesMax),
-                client: try body.readString(bytesMax: labelBytesMax),
-                admin: try body.readString(bytesMax: labelBytesMax))
-            let rack = try body.readOptional { (reader: inout MetadataReader) throws(MetadataDecodingError) in
-                try reader.readString(bytesMax: labelBytesMax)
-            }
+            let addresses = NodeAddresses(peer: try body.readString(), client: try body.readString(), admin: try body.readString())
+            let rack = try body.readOptional { (reader: inout MetadataReader) throws(MetadataDecodingError) in try reader.readString() }
             return .registerNode(id: id, addresses: addresses, rack: rack)
         case 2: return .markNodeAlive(BrokerID(try body.readInt32()))
         case 3: return .markNodeDown(BrokerID(try body.readInt32()))
         case 4:
             return .createTopic(
-                name: try body.readString(bytesMax: MetadataLimits.topicNameBytesMax), id: try body.readTopicID(),
+                name: try body.readString(), id: try body.readTopicID(),
                 partitionCount: try body.readInt32(), replicationFactor: try body.readInt16(), configs: try body.readTopicConfigs())
         case 5: return .createPartitions(topic: try body.readTopicID(), totalCount: try body.readInt32())
         case 6: return .deleteTopic(try body.readTopicID())
@@ -108,7 +112,7 @@ extension MetadataCommand {
         case 9:
             return .completeReassignment(
                 topic: try body.readTopicID(), partition: try body.readInt32(),
-                replicas: try body.readBrokers(countMax: Int(MetadataLimits.replicationFactorMax)))
+                replicas: try body.readBrokers())
         case 10: return .rebalancePreferredLeaders
         default: throw MetadataDecodingError("unknown command kind \(kind)")
         }

@@ -18,20 +18,36 @@ import Testing
 
     @Test func everyCommandKindRoundTrips() throws {
         for command in Self.everyKind {
-            #expect(try MetadataCommand(decoding: command.encoded()) == command)
+            #expect(try MetadataCommand(decoding: try command.encoded()) == command)
         }
     }
 
-    @Test func aFlippedBitIsCaughtByTheChecksum() {
-        let bytes = MetadataCommand.markNodeDown(BrokerID(1)).encoded()
+    @Test func aCommandThatBreaksTheRulesStillDecodesSoEveryReplicaRejectsItAlike() throws {
+        let longAddress = NodeAddresses(peer: String(repeating: "h", count: 300), client: "h:1", admin: "h:2")
+        let command = MetadataCommand.registerNode(id: BrokerID(1), addresses: longAddress, rack: nil)
+        let decoded = try MetadataCommand(decoding: try command.encoded())
+        #expect(decoded == command)
+        var state = ClusterMetadataState()
+        state.mustReject(decoded, .invalidRequest)
+    }
+
+    @Test func aCommandTooLargeForItsEncodingIsRefusedByTheEncoder() {
+        let huge = NodeAddresses(peer: String(repeating: "h", count: 70_000), client: "h:1", admin: "h:2")
+        #expect(throws: MetadataError.self) { try MetadataCommand.registerNode(id: BrokerID(1), addresses: huge, rack: nil).encoded() }
+        let tooManyResets = TopicConfigUpdate(reset: Array(repeating: .retentionMs, count: MetadataLimits.configChangeCountMax + 1))
+        #expect(throws: MetadataError.self) { try MetadataCommand.alterTopicConfigs(topic: topicID(2), update: tooManyResets).encoded() }
+    }
+
+    @Test func aFlippedBitIsCaughtByTheChecksum() throws {
+        let bytes = try MetadataCommand.markNodeDown(BrokerID(1)).encoded()
         var damaged = bytes
         damaged[bytes.count - 1] ^= 0x10
         #expect(throws: MetadataDecodingError.self) { try MetadataCommand(decoding: damaged) }
     }
 
-    @Test func truncatedOrExtendedCommandsAreRejected() {
+    @Test func truncatedOrExtendedCommandsAreRejected() throws {
         for command in Self.everyKind {
-            let bytes = command.encoded()
+            let bytes = try command.encoded()
             for length in 0..<bytes.count {
                 #expect(throws: MetadataDecodingError.self) { try MetadataCommand(decoding: Array(bytes.prefix(length))) }
             }
@@ -39,15 +55,15 @@ import Testing
         }
     }
 
-    @Test func aSnapshotIsNotACommandNorACommandASnapshot() {
+    @Test func aSnapshotIsNotACommandNorACommandASnapshot() throws {
         #expect(throws: MetadataDecodingError.self) { try MetadataCommand(decoding: cluster(nodes: 1).snapshot()) }
-        #expect(throws: MetadataDecodingError.self) { try ClusterMetadataState(snapshot: MetadataCommand.rebalancePreferredLeaders.encoded()) }
+        #expect(throws: MetadataDecodingError.self) { try ClusterMetadataState(snapshot: try MetadataCommand.rebalancePreferredLeaders.encoded()) }
     }
 
     /// Random bytes, and valid commands with random bytes overwritten (their checksum fixed
     /// up, so the body decoder itself is exercised): decoding throws or yields a command that
     /// re-encodes to the same bytes; it never traps.
-    @Test func garbageAndMutatedCommandsNeverCrashTheDecoder() {
+    @Test func garbageAndMutatedCommandsNeverCrashTheDecoder() throws {
         let seed: UInt64 = 0x5EED_C0DEC
         var random = SeededGenerator(seed: seed)
         for _ in 0..<20_000 {
@@ -55,13 +71,13 @@ import Testing
             _ = try? MetadataCommand(decoding: bytes)
         }
         for round in 0..<20_000 {
-            var bytes = Self.everyKind.randomElement(using: &random)!.encoded()
+            var bytes = try Self.everyKind.randomElement(using: &random)!.encoded()
             for _ in 0..<Int.random(in: 1...4, using: &random) {
                 bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
             }
             let resealed = MetadataFrame.seal(kind: bytes[1], body: Array(bytes[MetadataFrame.headerBytes...]))
             if let command = try? MetadataCommand(decoding: resealed) {
-                #expect(command.encoded() == resealed, "seed \(seed) round \(round)")
+                #expect(try command.encoded() == resealed, "seed \(seed) round \(round)")
             }
         }
     }

@@ -44,7 +44,7 @@ struct CommandSequence {
                 // The follower sees only the bytes, as it would read them from the log.
                 let command = commands.next(leader)
                 let leaderResult = leader.apply(command)
-                let followerResult = follower.apply(try MetadataCommand(decoding: command.encoded()))
+                let followerResult = follower.apply(try MetadataCommand(decoding: try command.encoded()))
                 #expect(leaderResult.failureCode == followerResult.failureCode, "seed \(seed) step \(step)")
             }
             #expect(leader.snapshot() == follower.snapshot(), "seed \(seed)")
