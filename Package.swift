@@ -86,6 +86,9 @@ let package = Package(
             dependencies: ["KafkaProtocol", "KafkaCodegen"],
             resources: [.copy("Fixtures")]
         ),
+        // The controller's replicated state machine: pure (no I/O, no clock), deterministic.
+        .target(name: "ClusterMetadata", dependencies: ["Checksum"]),
+        .testTarget(name: "ClusterMetadataTests", dependencies: ["ClusterMetadata"]),
     ],
     swiftLanguageModes: [.v6]
 )
