@@ -88,8 +88,9 @@ extension ClassicGroup {
 
     /// UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID when the request does not name a current member.
     func identityError(memberId: String, groupInstanceId: String?) -> GroupError? {
-        if let groupInstanceId, let holder = staticMemberIds[groupInstanceId], holder != memberId {
-            return .fencedInstanceId
+        if let groupInstanceId {
+            guard let holder = staticMemberIds[groupInstanceId] else { return .unknownMemberId }
+            if holder != memberId { return .fencedInstanceId }
         }
         return members[memberId] == nil ? .unknownMemberId : nil
     }
@@ -173,13 +174,12 @@ extension ClassicGroup {
     }
 
     /// Why an OffsetCommit may not change this group's offsets, if it may not (Kafka's
-    /// validateOffsetCommit): members must name the current generation; a commit from outside
-    /// the group (generation -1, no member id) is accepted only while the group is Empty.
+    /// validateOffsetCommit): a commit from outside the group (generation -1) is accepted while
+    /// the group is Empty; otherwise it must come from a member naming the current generation.
     func commitError(generationId: Int32, memberId: String, groupInstanceId: String?) -> GroupError? {
         if state == .dead { return .coordinatorNotAvailable }
-        guard generationId >= 0 || !memberId.isEmpty || groupInstanceId != nil else {
-            return state == .empty ? nil : .unknownMemberId
-        }
+        if generationId < 0 && state == .empty { return nil }
+        guard generationId >= 0 || !memberId.isEmpty || groupInstanceId != nil else { return .unknownMemberId }
         if let error = identityError(memberId: memberId, groupInstanceId: groupInstanceId) { return error }
         if generationId != self.generationId { return .illegalGeneration }
         return state == .completingRebalance ? .rebalanceInProgress : nil

@@ -1,7 +1,7 @@
 extension GroupCoordinator {
     /// OffsetCommit. Members must name the current generation (and not commit while the group
-    /// waits for its assignment); a commit from outside any group (generation -1, no member id)
-    /// is accepted while the group is Empty, and creates the group if needed.
+    /// waits for its assignment); a commit from outside any group (generation -1) is accepted
+    /// while the group is Empty, and creates the group if needed.
     ///
     /// Any offset is accepted, a lower one too (that is how a consumer resets its position, as
     /// in Kafka); each result carries the previous offset so a checker can tell.
@@ -50,9 +50,7 @@ extension GroupCoordinator {
             return group.commitError(
                 generationId: request.generationId, memberId: request.memberId, groupInstanceId: request.groupInstanceId)
         }
-        guard request.generationId < 0 && request.memberId.isEmpty && request.groupInstanceId == nil else {
-            return .illegalGeneration
-        }
+        guard request.generationId < 0 else { return .illegalGeneration }
         return createGroup(request.groupId) ? nil : .coordinatorNotAvailable
     }
 
