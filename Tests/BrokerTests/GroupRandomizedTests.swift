@@ -56,7 +56,12 @@ struct GroupRandomizedTests {
 
         mutating func join(_ index: Int) {
             guard clients[index].joinToken == nil else { return }
-            let request = GroupHarness.joinRequest(memberId: clients[index].memberId, requireKnownMemberId: random(2) == 0)
+            // Clients 0 and 1 are static members; a static client that lost its member id (or
+            // "restarts": 1 in 10 joins) rejoins by instance id and fences its old id.
+            let isStatic = index < 2
+            let memberId = isStatic && random(10) == 0 ? "" : clients[index].memberId
+            let request = GroupHarness.joinRequest(
+                memberId: memberId, instanceId: isStatic ? "pod-\(index)" : nil, requireKnownMemberId: random(2) == 0)
             clients[index].joinToken = h.join(request)
             issuedTokens.insert(clients[index].joinToken!)
         }

@@ -206,6 +206,30 @@ struct GroupRebalanceTests {
         #expect(h.coordinator.groupCount == 0)
     }
 
+    @Test func aRestartedStaticFollowerOfAStableGroupKeepsItsAssignmentWithoutARebalance() throws {
+        var h = GroupHarness()
+        let (leader, _) = h.stableSingleMember()
+        let followerToken = h.join(GroupHarness.joinRequest(instanceId: "pod-1"))
+        _ = h.join(GroupHarness.joinRequest(memberId: leader))
+        let follower = try #require(h.joins[followerToken])
+        _ = h.sync(memberId: follower.memberId, generationId: 2)
+        _ = h.sync(memberId: leader, generationId: 2, assignments: [leader: [0], follower.memberId: [1]])
+        let recordsBefore = h.records.count
+
+        let restarted = try #require(h.joins[h.join(GroupHarness.joinRequest(instanceId: "pod-1"))])
+        #expect(restarted.error == nil)
+        #expect(restarted.memberId != follower.memberId)
+        #expect(restarted.generationId == 2, "no new generation")
+        #expect(h.state == .stable)
+        #expect(h.records.count == recordsBefore + 1, "the new member id is made durable")
+        let sync = h.sync(memberId: restarted.memberId, generationId: 2)
+        #expect(h.syncs[sync]?.assignment == [1])
+        #expect(h.heartbeat(leader, generationId: 2) == nil, "the leader is not disturbed")
+        let fenced = h.coordinator.heartbeat(
+            groupId: GroupHarness.groupId, memberId: follower.memberId, groupInstanceId: "pod-1", generationId: 2, nowMs: h.nowMs)
+        #expect(fenced == .fencedInstanceId)
+    }
+
     @Test func aRestartedStaticMemberFencesItsOldMemberId() throws {
         var h = GroupHarness()
         let old = try #require(h.joins[h.join(GroupHarness.joinRequest(instanceId: "pod-0"))])

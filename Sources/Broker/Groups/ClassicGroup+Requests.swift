@@ -33,9 +33,15 @@ extension ClassicGroup {
         _ request: JoinRequest, token: RequestToken, nowMs: Int64, limits: GroupLimits,
         memberIds: inout MemberIdGenerator, effects: inout GroupEffects
     ) {
-        // A static member that restarts gets a new id; the old id is fenced from now on.
-        // (Kafka also skips the rebalance when nothing changed; we always rebalance.)
+        // A static member that restarts gets a new id; the old id is fenced from now on. A
+        // follower of a Stable group that still wants the same protocols keeps its assignment
+        // without a rebalance (the point of static membership); anything else rebalances.
         if let instanceId = request.groupInstanceId, let oldMemberId = staticMemberIds[instanceId] {
+            if state == .stable && oldMemberId != leaderId && members[oldMemberId]?.protocols == request.protocols {
+                let memberId = memberIds.next(clientId: request.clientId)
+                replaceStaticMember(oldMemberId, with: memberId, request: request, nowMs: nowMs, effects: &effects)
+                return effects.respond(token, joinResponse(for: members[memberId]!))
+            }
             removeMember(oldMemberId, answering: .fencedInstanceId, effects: &effects)
         }
         // The replaced static member freed its own place, so this check cannot fail after a removal.

@@ -118,6 +118,25 @@ struct ClassicGroup: Sendable {
         if leaderId == memberId { leaderId = firstMemberId }
     }
 
+    /// Gives a Stable group's static member a new member id, keeping its place and assignment;
+    /// the new id is made durable like a completed rebalance.
+    mutating func replaceStaticMember(
+        _ oldMemberId: String, with newMemberId: String, request: JoinRequest, nowMs: Int64, effects: inout GroupEffects
+    ) {
+        precondition(state == .stable && oldMemberId != leaderId, "static replacement needs a Stable follower")
+        guard let old = members.removeValue(forKey: oldMemberId), let instanceId = request.groupInstanceId else {
+            preconditionFailure("replacing \(oldMemberId), not a static member of \(groupId)")
+        }
+        var member = GroupMember(
+            memberId: newMemberId, groupInstanceId: instanceId, clientId: request.clientId, clientHost: request.clientHost,
+            sessionTimeoutMs: request.sessionTimeoutMs, rebalanceTimeoutMs: request.rebalanceTimeoutMs,
+            protocols: request.protocols, joinOrder: old.joinOrder, nowMs: nowMs)
+        member.assignment = old.assignment
+        members[newMemberId] = member
+        staticMemberIds[instanceId] = newMemberId
+        effects.records.append(.groupMetadata(snapshot))
+    }
+
     /// After members were removed: the others must rebalance (or the join phase may now be complete).
     mutating func membersLeft(nowMs: Int64, effects: inout GroupEffects) {
         switch state {
