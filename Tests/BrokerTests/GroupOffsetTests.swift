@@ -148,6 +148,15 @@ struct GroupRecordTests {
         }
     }
 
+    @Test func aSnapshotOfMembersWithEmptyFieldsRoundTrips() throws {
+        let bare = GroupSnapshot.Member(
+            memberId: "", groupInstanceId: nil, clientId: "", clientHost: "", sessionTimeoutMs: 0, rebalanceTimeoutMs: 0,
+            subscription: [], assignment: [])
+        let record = GroupRecord.groupMetadata(
+            GroupSnapshot(groupId: "g", protocolType: nil, generationId: 1, protocolName: "p", leaderId: nil, members: [bare, bare]))
+        #expect(try GroupRecord(key: record.key, value: record.value) == record)
+    }
+
     @Test func anOffsetCommitAndItsTombstoneShareAKeySoTheLaterWins() {
         #expect(Self.samples[0].key == Self.samples[2].key)
         #expect(Self.samples[2].value == nil)

@@ -168,6 +168,7 @@ struct GroupRandomizedTests {
             for _ in 0..<40 { h.advance(byMs: 500) }
             let unanswered = issuedTokens.filter { h.joins[$0] == nil && h.syncs[$0] == nil }
             #expect(unanswered.isEmpty, "parked requests never answered: \(unanswered) (seed \(seed))")
+            #expect(h.coordinator.parkedRequests.isEmpty, "seed \(seed)")
             #expect(h.coordinator.describeGroup(GroupHarness.groupId).members.isEmpty, "seed \(seed)")
         }
     }

@@ -27,6 +27,7 @@ struct GroupRebalanceTests {
         #expect(h.joins[secondToken] == nil, "the join waits until every member has rejoined")
         #expect(h.heartbeat(first, generationId: 1) == .rebalanceInProgress)
 
+        #expect(h.coordinator.parkedRequests == [secondToken])
         let firstToken = h.join(GroupHarness.joinRequest(memberId: first))
         let leaderView = try #require(h.joins[firstToken])
         let followerView = try #require(h.joins[secondToken])

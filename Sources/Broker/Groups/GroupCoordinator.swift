@@ -128,6 +128,12 @@ public struct GroupCoordinator: Sendable {
             protocolName: group.protocolName, leaderId: group.leaderId, members: group.orderedMembers)
     }
 
+    /// Every parked JoinGroup and SyncGroup. When the node stops being the coordinator it
+    /// drops this value and answers these itself (Kafka's NOT_COORDINATOR).
+    public var parkedRequests: [RequestToken] {
+        groups.values.flatMap { group in group.members.values.flatMap { [$0.pendingJoin, $0.pendingSync].compactMap { $0 } } }
+    }
+
     /// Traps if any group breaks an invariant (see `ClassicGroup`); for tests and simulators.
     public func checkInvariants() {
         for (groupId, group) in groups {

@@ -135,8 +135,8 @@ extension GroupSnapshot {
         let protocolName = try reader.readNullableString()
         let leaderId = try reader.readNullableString()
         let count = try reader.readUInt32()
-        // Every member takes at least 28 bytes; refuse counts the bytes cannot hold before looping.
-        guard Int(count) <= reader.remainingCount / 28 else {
+        // Refuse counts the bytes cannot hold before looping.
+        guard Int(count) <= reader.remainingCount / Member.encodedBytesMin else {
             throw GroupRecordDecodingError(message: "member count \(count) exceeds the value's bytes")
         }
         var members: [Member] = []
@@ -152,6 +152,11 @@ extension GroupSnapshot {
             groupId: groupId, protocolType: protocolType, generationId: generationId,
             protocolName: protocolName, leaderId: leaderId, members: members)
     }
+}
+
+extension GroupSnapshot.Member {
+    /// Four empty strings (2-byte lengths), two timeouts and two empty blobs (4-byte lengths).
+    fileprivate static let encodedBytesMin = 4 * 2 + 2 * 4 + 2 * 4
 }
 
 extension RecordReader {
