@@ -25,8 +25,7 @@ extension ClassicGroup {
     private func supports(_ request: JoinRequest) -> Bool {
         guard !members.isEmpty else { return true }
         guard request.protocolType == protocolType else { return false }
-        let candidates = candidateProtocols()
-        return request.protocols.contains { candidates.contains($0.name) }
+        return request.protocols.contains { isSupportedByAll($0.name) }
     }
 
     private mutating func joinNewMember(
@@ -79,13 +78,13 @@ extension ClassicGroup {
                 effects.respond(previous, JoinResponse.failure(.rebalanceInProgress, memberId: memberId))
             }
             updateMember(memberId) {
-                $0.protocols = request.protocols
                 $0.sessionTimeoutMs = request.sessionTimeoutMs
                 $0.rebalanceTimeoutMs = request.rebalanceTimeoutMs
                 $0.clientId = request.clientId
                 $0.clientHost = request.clientHost
-                $0.pendingJoin = token
             }
+            setProtocols(memberId, request.protocols)
+            setPendingJoin(memberId, token)
             rebalance(nowMs: nowMs, effects: &effects)
         case .empty, .dead:
             preconditionFailure("group \(groupId) has member \(memberId) in \(state)")

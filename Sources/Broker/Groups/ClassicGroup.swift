@@ -22,6 +22,11 @@ struct ClassicGroup: Sendable {
     private(set) var phaseDeadlineMs: Int64?
     var offsets: [TopicPartition: CommittedOffset] = [:]
     private var nextJoinOrder: UInt64 = 0
+    /// Members with a parked join (Kafka's numMembersAwaitingJoinResponse): "has everyone
+    /// rejoined?" is then O(1) per join instead of a pass over the members.
+    private(set) var awaitingJoinCount = 0
+    /// Per protocol name, how many members support it; the candidates are those all members do.
+    private var protocolSupportCounts: [String: Int] = [:]
 
     init(groupId: String) {
         self.groupId = groupId
@@ -44,8 +49,7 @@ struct ClassicGroup: Sendable {
                 joinOrder: nextJoinOrder, nowMs: nowMs)
             member.assignment = stored.assignment
             nextJoinOrder += 1
-            members[member.memberId] = member
-            if let instanceId = stored.groupInstanceId { staticMemberIds[instanceId] = member.memberId }
+            insert(member)
         }
         self.state = .stable
         self.protocolName = protocolName
@@ -97,8 +101,7 @@ struct ClassicGroup: Sendable {
             joinOrder: nextJoinOrder, nowMs: nowMs)
         member.pendingJoin = token
         nextJoinOrder += 1
-        members[memberId] = member
-        if let instanceId = request.groupInstanceId { staticMemberIds[instanceId] = memberId }
+        insert(member)
         if members.count == 1 { protocolType = request.protocolType }
         if leaderId == nil { leaderId = memberId }
         rebalance(nowMs: nowMs, effects: &effects)
@@ -107,12 +110,7 @@ struct ClassicGroup: Sendable {
     /// Removes a member, answering its parked requests with `error`. The caller then calls
     /// `membersLeft` once for all removals.
     mutating func removeMember(_ memberId: String, answering error: GroupError, effects: inout GroupEffects) {
-        guard let member = members.removeValue(forKey: memberId) else {
-            preconditionFailure("removing \(memberId), not a member of \(groupId)")
-        }
-        if let instanceId = member.groupInstanceId, staticMemberIds[instanceId] == memberId {
-            staticMemberIds[instanceId] = nil
-        }
+        let member = extract(memberId)
         if let token = member.pendingJoin { effects.respond(token, JoinResponse.failure(error, memberId: memberId)) }
         if let token = member.pendingSync { effects.respond(token, SyncResponse.failure(error)) }
         if leaderId == memberId { leaderId = firstMemberId }
@@ -124,16 +122,16 @@ struct ClassicGroup: Sendable {
         _ oldMemberId: String, with newMemberId: String, request: JoinRequest, nowMs: Int64, effects: inout GroupEffects
     ) {
         precondition(state == .stable && oldMemberId != leaderId, "static replacement needs a Stable follower")
-        guard let old = members.removeValue(forKey: oldMemberId), let instanceId = request.groupInstanceId else {
-            preconditionFailure("replacing \(oldMemberId), not a static member of \(groupId)")
+        let old = extract(oldMemberId)
+        guard let instanceId = request.groupInstanceId, old.groupInstanceId == instanceId else {
+            preconditionFailure("replacing \(oldMemberId), not the static member \(request.groupInstanceId ?? "nil")")
         }
         var member = GroupMember(
             memberId: newMemberId, groupInstanceId: instanceId, clientId: request.clientId, clientHost: request.clientHost,
             sessionTimeoutMs: request.sessionTimeoutMs, rebalanceTimeoutMs: request.rebalanceTimeoutMs,
             protocols: request.protocols, joinOrder: old.joinOrder, nowMs: nowMs)
         member.assignment = old.assignment
-        members[newMemberId] = member
-        staticMemberIds[instanceId] = newMemberId
+        insert(member)
         effects.records.append(.groupMetadata(snapshot))
     }
 
@@ -157,8 +155,7 @@ struct ClassicGroup: Sendable {
             state = .preparingRebalance
             phaseDeadlineMs = nowMs + Int64(members.values.map(\.rebalanceTimeoutMs).max() ?? 0)
         }
-        let everyoneJoined = members.values.allSatisfy { $0.pendingJoin != nil }
-        if everyoneJoined && pendingMemberDeadlinesMs.isEmpty {
+        if awaitingJoinCount == members.count && pendingMemberDeadlinesMs.isEmpty {
             completeJoinPhase(nowMs: nowMs, effects: &effects)
         }
     }
@@ -185,7 +182,7 @@ struct ClassicGroup: Sendable {
         for member in orderedMembers {
             guard let token = member.pendingJoin else { preconditionFailure("member without a parked join") }
             effects.respond(token, joinResponse(for: member))
-            members[member.memberId]?.pendingJoin = nil
+            setPendingJoin(member.memberId, nil)
             members[member.memberId]?.lastHeartbeatMs = nowMs
         }
     }
@@ -203,14 +200,14 @@ struct ClassicGroup: Sendable {
             leaderId: leaderId, memberId: member.memberId, members: list)
     }
 
+    /// Whether every member supports the protocol `name`.
+    func isSupportedByAll(_ name: String) -> Bool {
+        !members.isEmpty && protocolSupportCounts[name] == members.count
+    }
+
     /// Protocols every member supports.
     func candidateProtocols() -> Set<String> {
-        var candidates: Set<String>? = nil
-        for member in members.values {
-            let names = Set(member.protocols.map(\.name))
-            candidates = candidates.map { $0.intersection(names) } ?? names
-        }
-        return candidates ?? []
+        Set(protocolSupportCounts.keys.filter(isSupportedByAll))
     }
 
     /// Each member votes for its most preferred candidate; most votes wins, ties go to the
@@ -233,9 +230,58 @@ struct ClassicGroup: Sendable {
         pendingMemberDeadlinesMs[memberId] = deadlineMs
     }
 
+    /// Changes a member's other fields; protocols and parked joins change through
+    /// `setProtocols` and `setPendingJoin`, which keep the counts above in step.
     mutating func updateMember(_ memberId: String, _ update: (inout GroupMember) -> Void) {
-        guard members[memberId] != nil else { preconditionFailure("updating \(memberId), not a member") }
+        guard let before = members[memberId] else { preconditionFailure("updating \(memberId), not a member") }
         update(&members[memberId]!)
+        precondition(
+            members[memberId]!.pendingJoin == before.pendingJoin && members[memberId]!.protocols == before.protocols,
+            "updateMember changed counted fields")
+    }
+
+    mutating func setPendingJoin(_ memberId: String, _ token: RequestToken?) {
+        guard let wasParked = members[memberId].map({ $0.pendingJoin != nil }) else {
+            preconditionFailure("parking a join for \(memberId), not a member of \(groupId)")
+        }
+        awaitingJoinCount += (token == nil ? 0 : 1) - (wasParked ? 1 : 0)
+        members[memberId]!.pendingJoin = token
+    }
+
+    mutating func setProtocols(_ memberId: String, _ protocols: [GroupProtocol]) {
+        guard let before = members[memberId] else { preconditionFailure("setting protocols of \(memberId), not a member") }
+        adjustSupport(before.protocols, by: -1)
+        members[memberId]!.protocols = protocols
+        adjustSupport(protocols, by: 1)
+    }
+
+    private mutating func insert(_ member: GroupMember) {
+        precondition(members[member.memberId] == nil, "member \(member.memberId) added twice to \(groupId)")
+        members[member.memberId] = member
+        adjustSupport(member.protocols, by: 1)
+        if member.pendingJoin != nil { awaitingJoinCount += 1 }
+        if let instanceId = member.groupInstanceId { staticMemberIds[instanceId] = member.memberId }
+    }
+
+    private mutating func extract(_ memberId: String) -> GroupMember {
+        guard let member = members.removeValue(forKey: memberId) else {
+            preconditionFailure("removing \(memberId), not a member of \(groupId)")
+        }
+        adjustSupport(member.protocols, by: -1)
+        if member.pendingJoin != nil { awaitingJoinCount -= 1 }
+        if let instanceId = member.groupInstanceId, staticMemberIds[instanceId] == memberId {
+            staticMemberIds[instanceId] = nil
+        }
+        return member
+    }
+
+    /// Counts each distinct name once per member, however often the member lists it.
+    private mutating func adjustSupport(_ protocols: [GroupProtocol], by delta: Int) {
+        for name in Set(protocols.map(\.name)) {
+            let count = protocolSupportCounts[name, default: 0] + delta
+            precondition(count >= 0, "protocol support count of \(name) went negative")
+            protocolSupportCounts[name] = count == 0 ? nil : count
+        }
     }
 
     mutating func completeSyncPhase(assignments: [String: [UInt8]], nowMs: Int64, effects: inout GroupEffects) {
@@ -278,6 +324,8 @@ struct ClassicGroup: Sendable {
             precondition(member.pendingSync == nil || state == .completingRebalance, "\(groupId): parked sync in \(state)")
             precondition(state != .stable || member.assignment != nil, "\(groupId): Stable member without assignment")
         }
+        precondition(
+            awaitingJoinCount == members.values.filter { $0.pendingJoin != nil }.count, "\(groupId): awaiting-join count off")
         for (instanceId, memberId) in staticMemberIds {
             precondition(members[memberId]?.groupInstanceId == instanceId, "\(groupId): static map out of date")
         }
