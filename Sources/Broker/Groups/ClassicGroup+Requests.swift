@@ -201,7 +201,7 @@ extension ClassicGroup {
     mutating func expire(nowMs: Int64, effects: inout GroupEffects) {
         let expiredPending = pendingMemberDeadlinesMs.filter { nowMs >= $0.value }.keys
         for memberId in expiredPending { setPendingMember(memberId, deadlineMs: nil) }
-        let expired = members.values.filter { $0.sessionExpired(nowMs: nowMs) }
+        let expired = orderedMembers.filter { $0.sessionExpired(nowMs: nowMs) }
         for member in expired { removeMember(member.memberId, answering: .unknownMemberId, effects: &effects) }
         if !expired.isEmpty {
             membersLeft(nowMs: nowMs, effects: &effects)
@@ -215,7 +215,7 @@ extension ClassicGroup {
         case .completingRebalance:
             // Members that never sent SyncGroup (the leader among them, or the group would be
             // Stable) are dropped, and the rest rebalance without them.
-            for member in members.values where member.pendingSync == nil {
+            for member in orderedMembers where member.pendingSync == nil {
                 removeMember(member.memberId, answering: .unknownMemberId, effects: &effects)
             }
             membersLeft(nowMs: nowMs, effects: &effects)

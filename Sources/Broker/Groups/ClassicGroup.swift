@@ -21,7 +21,8 @@ struct ClassicGroup: Sendable {
     /// When the current join phase (PreparingRebalance) or sync phase (CompletingRebalance) ends.
     private(set) var phaseDeadlineMs: Int64?
     var offsets: [TopicPartition: CommittedOffset] = [:]
-    private var nextJoinOrder: UInt64 = 0
+    /// Member ids in the order they first joined: the earliest is the preferred leader.
+    private(set) var memberOrder: [String] = []
     /// Members with a parked join (Kafka's numMembersAwaitingJoinResponse): "has everyone
     /// rejoined?" is then O(1) per join instead of a pass over the members.
     private(set) var awaitingJoinCount = 0
@@ -46,19 +47,18 @@ struct ClassicGroup: Sendable {
                 clientHost: stored.clientHost, sessionTimeoutMs: stored.sessionTimeoutMs,
                 rebalanceTimeoutMs: stored.rebalanceTimeoutMs,
                 protocols: [GroupProtocol(name: protocolName, metadata: stored.subscription)],
-                joinOrder: nextJoinOrder, nowMs: nowMs)
+                nowMs: nowMs)
             member.assignment = stored.assignment
-            nextJoinOrder += 1
-            insert(member)
+            insert(member, at: memberOrder.endIndex)
         }
         self.state = .stable
         self.protocolName = protocolName
-        self.leaderId = snapshot.leaderId.flatMap { members[$0] == nil ? nil : $0 } ?? firstMemberId
+        self.leaderId = snapshot.leaderId.flatMap { members[$0] == nil ? nil : $0 } ?? memberOrder.first
     }
 
     /// Members in the order they first joined.
     var orderedMembers: [GroupMember] {
-        members.values.sorted { $0.joinOrder < $1.joinOrder }
+        memberOrder.map { members[$0]! }
     }
 
     var memberAndPendingCount: Int { members.count + pendingMemberDeadlinesMs.count }
@@ -69,9 +69,18 @@ struct ClassicGroup: Sendable {
     /// Whether a snapshot record was ever written for this group (a tombstone is then needed).
     var hasStoredMetadata: Bool { generationId > 0 }
 
-    private var firstMemberId: String? {
-        members.values.min { $0.joinOrder < $1.joinOrder }?.memberId
+    /// The earliest moment `expire` could change something: a phase deadline, a pending member
+    /// id's expiry, or the session deadline of a member with nothing parked.
+    var earliestDeadlineMs: Int64? {
+        var earliest = phaseDeadlineMs
+        for deadline in pendingMemberDeadlinesMs.values { earliest = min(earliest ?? deadline, deadline) }
+        for member in members.values where !member.isAwaitingResponse {
+            let deadline = member.lastHeartbeatMs + Int64(member.sessionTimeoutMs)
+            earliest = min(earliest ?? deadline, deadline)
+        }
+        return earliest
     }
+
 
     var snapshot: GroupSnapshot {
         let name = protocolName ?? ""
@@ -98,10 +107,9 @@ struct ClassicGroup: Sendable {
             memberId: memberId, groupInstanceId: request.groupInstanceId, clientId: request.clientId,
             clientHost: request.clientHost, sessionTimeoutMs: request.sessionTimeoutMs,
             rebalanceTimeoutMs: request.rebalanceTimeoutMs, protocols: request.protocols,
-            joinOrder: nextJoinOrder, nowMs: nowMs)
+            nowMs: nowMs)
         member.pendingJoin = token
-        nextJoinOrder += 1
-        insert(member)
+        insert(member, at: memberOrder.endIndex)
         if members.count == 1 { protocolType = request.protocolType }
         if leaderId == nil { leaderId = memberId }
         rebalance(nowMs: nowMs, effects: &effects)
@@ -110,10 +118,10 @@ struct ClassicGroup: Sendable {
     /// Removes a member, answering its parked requests with `error`. The caller then calls
     /// `membersLeft` once for all removals.
     mutating func removeMember(_ memberId: String, answering error: GroupError, effects: inout GroupEffects) {
-        let member = extract(memberId)
+        let member = extract(memberId).member
         if let token = member.pendingJoin { effects.respond(token, JoinResponse.failure(error, memberId: memberId)) }
         if let token = member.pendingSync { effects.respond(token, SyncResponse.failure(error)) }
-        if leaderId == memberId { leaderId = firstMemberId }
+        if leaderId == memberId { leaderId = memberOrder.first }
     }
 
     /// Gives a Stable group's static member a new member id, keeping its place and assignment;
@@ -122,16 +130,16 @@ struct ClassicGroup: Sendable {
         _ oldMemberId: String, with newMemberId: String, request: JoinRequest, nowMs: Int64, effects: inout GroupEffects
     ) {
         precondition(state == .stable && oldMemberId != leaderId, "static replacement needs a Stable follower")
-        let old = extract(oldMemberId)
+        let (old, position) = extract(oldMemberId)
         guard let instanceId = request.groupInstanceId, old.groupInstanceId == instanceId else {
             preconditionFailure("replacing \(oldMemberId), not the static member \(request.groupInstanceId ?? "nil")")
         }
         var member = GroupMember(
             memberId: newMemberId, groupInstanceId: instanceId, clientId: request.clientId, clientHost: request.clientHost,
             sessionTimeoutMs: request.sessionTimeoutMs, rebalanceTimeoutMs: request.rebalanceTimeoutMs,
-            protocols: request.protocols, joinOrder: old.joinOrder, nowMs: nowMs)
+            protocols: request.protocols, nowMs: nowMs)
         member.assignment = old.assignment
-        insert(member)
+        insert(member, at: position)
         effects.records.append(.groupMetadata(snapshot))
     }
 
@@ -147,10 +155,10 @@ struct ClassicGroup: Sendable {
     mutating func rebalance(nowMs: Int64, effects: inout GroupEffects) {
         precondition(state != .dead, "rebalancing dead group \(groupId)")
         if state != .preparingRebalance {
-            for (memberId, member) in members {
+            for member in orderedMembers {
                 if let token = member.pendingSync { effects.respond(token, SyncResponse.failure(.rebalanceInProgress)) }
-                members[memberId]?.pendingSync = nil
-                members[memberId]?.assignment = nil
+                members[member.memberId]?.pendingSync = nil
+                members[member.memberId]?.assignment = nil
             }
             state = .preparingRebalance
             phaseDeadlineMs = nowMs + Int64(members.values.map(\.rebalanceTimeoutMs).max() ?? 0)
@@ -164,7 +172,7 @@ struct ClassicGroup: Sendable {
     /// the leader gets every member's metadata and the followers their generation.
     mutating func completeJoinPhase(nowMs: Int64, effects: inout GroupEffects) {
         precondition(state == .preparingRebalance, "join phase completed in \(state)")
-        for member in members.values where member.pendingJoin == nil {
+        for member in orderedMembers where member.pendingJoin == nil {
             removeMember(member.memberId, answering: .unknownMemberId, effects: &effects)
         }
         precondition(generationId < Int32.max, "generation of \(groupId) exhausted")
@@ -255,24 +263,28 @@ struct ClassicGroup: Sendable {
         adjustSupport(protocols, by: 1)
     }
 
-    private mutating func insert(_ member: GroupMember) {
+    private mutating func insert(_ member: GroupMember, at position: Int) {
         precondition(members[member.memberId] == nil, "member \(member.memberId) added twice to \(groupId)")
         members[member.memberId] = member
+        memberOrder.insert(member.memberId, at: position)
         adjustSupport(member.protocols, by: 1)
         if member.pendingJoin != nil { awaitingJoinCount += 1 }
         if let instanceId = member.groupInstanceId { staticMemberIds[instanceId] = member.memberId }
     }
 
-    private mutating func extract(_ memberId: String) -> GroupMember {
-        guard let member = members.removeValue(forKey: memberId) else {
+    /// Removes a member; returns it and where it stood in the join order (linear in the
+    /// group's size, which `membersPerGroupMax` bounds).
+    private mutating func extract(_ memberId: String) -> (member: GroupMember, position: Int) {
+        guard let member = members.removeValue(forKey: memberId), let position = memberOrder.firstIndex(of: memberId) else {
             preconditionFailure("removing \(memberId), not a member of \(groupId)")
         }
+        memberOrder.remove(at: position)
         adjustSupport(member.protocols, by: -1)
         if member.pendingJoin != nil { awaitingJoinCount -= 1 }
         if let instanceId = member.groupInstanceId, staticMemberIds[instanceId] == memberId {
             staticMemberIds[instanceId] = nil
         }
-        return member
+        return (member, position)
     }
 
     /// Counts each distinct name once per member, however often the member lists it.
@@ -324,6 +336,7 @@ struct ClassicGroup: Sendable {
             precondition(member.pendingSync == nil || state == .completingRebalance, "\(groupId): parked sync in \(state)")
             precondition(state != .stable || member.assignment != nil, "\(groupId): Stable member without assignment")
         }
+        precondition(memberOrder.count == members.count && Set(memberOrder) == Set(members.keys), "\(groupId): join order out of step")
         precondition(
             awaitingJoinCount == members.values.filter { $0.pendingJoin != nil }.count, "\(groupId): awaiting-join count off")
         for (instanceId, memberId) in staticMemberIds {

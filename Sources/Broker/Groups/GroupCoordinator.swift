@@ -10,6 +10,11 @@ public struct GroupCoordinator: Sendable {
     /// The bounds in force.
     public let limits: GroupLimits
     private var groups: [String: ClassicGroup] = [:]
+    /// When `tick` must next look at each group: no later than the group's earliest deadline.
+    /// Heartbeats and commits only push deadlines later and leave it alone; joins, syncs,
+    /// leaves and replay may add earlier ones and ask for a look at the next tick. So a tick
+    /// costs a pass over this table plus the groups that are due, not a pass over every member.
+    private var checkAtMs: [String: Int64] = [:]
     private var memberIds: MemberIdGenerator
 
     /// Creates an empty coordinator.
@@ -42,10 +47,11 @@ public struct GroupCoordinator: Sendable {
                 effects.respond(token, JoinResponse.failure(.coordinatorNotAvailable, memberId: ""))
                 return effects
             }
-            groups[request.groupId] = ClassicGroup(groupId: request.groupId)
+            setGroup(request.groupId, ClassicGroup(groupId: request.groupId))
         }
         groups[request.groupId]!.join(
             request, token: token, nowMs: nowMs, limits: limits, memberIds: &memberIds, effects: &effects)
+        checkAtNextTick(request.groupId, nowMs: nowMs)
         forgetIfUnused(request.groupId, effects: &effects)
         return effects
     }
@@ -58,6 +64,7 @@ public struct GroupCoordinator: Sendable {
             return effects
         }
         groups[request.groupId]!.sync(request, token: token, nowMs: nowMs, limits: limits, effects: &effects)
+        checkAtNextTick(request.groupId, nowMs: nowMs)
         return effects
     }
 
@@ -81,6 +88,7 @@ public struct GroupCoordinator: Sendable {
             return LeaveOutcome(results: members.map { LeaveResult(member: $0, error: .unknownMemberId) }, effects: effects)
         }
         let results = groups[groupId]!.leave(members, nowMs: nowMs, effects: &effects)
+        checkAtNextTick(groupId, nowMs: nowMs)
         forgetIfUnused(groupId, effects: &effects)
         return LeaveOutcome(results: results, effects: effects)
     }
@@ -88,9 +96,11 @@ public struct GroupCoordinator: Sendable {
     /// Expires sessions, unused pending member ids and rebalance phases past their deadline.
     public mutating func tick(nowMs: Int64) -> GroupEffects {
         var effects = GroupEffects()
-        for groupId in groups.keys {
+        let due = checkAtMs.compactMap { $0.value <= nowMs ? $0.key : nil }.sorted()
+        for groupId in due {
             groups[groupId]!.expire(nowMs: nowMs, effects: &effects)
             forgetIfUnused(groupId, effects: &effects)
+            if let group = groups[groupId] { checkAtMs[groupId] = group.earliestDeadlineMs }
         }
         return effects
     }
@@ -106,7 +116,7 @@ public struct GroupCoordinator: Sendable {
         }
         effects.records.append(.groupDeletion(groupId: groupId))
         group.markDead()
-        groups[groupId] = nil
+        setGroup(groupId, nil)
         return .success(effects)
     }
 
@@ -139,6 +149,9 @@ public struct GroupCoordinator: Sendable {
         for (groupId, group) in groups {
             precondition(group.groupId == groupId, "group \(group.groupId) filed under \(groupId)")
             group.checkInvariants()
+            if let deadline = group.earliestDeadlineMs {
+                precondition(checkAtMs[groupId].map { $0 <= deadline } == true, "\(groupId): tick would miss a deadline")
+            }
         }
     }
 
@@ -154,17 +167,26 @@ public struct GroupCoordinator: Sendable {
     /// Creates an Empty group if there is room.
     mutating func createGroup(_ groupId: String) -> Bool {
         guard groups.count < limits.groupCountMax else { return false }
-        groups[groupId] = ClassicGroup(groupId: groupId)
+        setGroup(groupId, ClassicGroup(groupId: groupId))
         return true
     }
 
-    mutating func setGroup(_ groupId: String, _ group: ClassicGroup?) { groups[groupId] = group }
+    /// Installs, replaces or (nil) drops a group; an installed group is looked at by the next tick.
+    mutating func setGroup(_ groupId: String, _ group: ClassicGroup?) {
+        groups[groupId] = group
+        checkAtMs[groupId] = group == nil ? nil : Int64.min
+    }
+
+    private mutating func checkAtNextTick(_ groupId: String, nowMs: Int64) {
+        guard groups[groupId] != nil else { return }
+        checkAtMs[groupId] = min(checkAtMs[groupId] ?? nowMs, nowMs)
+    }
 
     /// Drops a group that holds nothing, with a tombstone if a snapshot of it was ever written.
     mutating func forgetIfUnused(_ groupId: String, effects: inout GroupEffects) {
         guard let group = groups[groupId], group.isUnused else { return }
         if group.hasStoredMetadata { effects.records.append(.groupDeletion(groupId: groupId)) }
-        groups[groupId] = nil
+        setGroup(groupId, nil)
     }
 
     private func admissionError(_ request: JoinRequest) -> GroupError? {

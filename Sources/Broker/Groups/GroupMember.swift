@@ -17,8 +17,6 @@ public struct GroupMember: Sendable, Equatable {
     /// The leader's assignment for this member; nil until the current generation's SyncGroup.
     public var assignment: [UInt8]?
 
-    /// Orders members by their first join: the earliest is the preferred leader.
-    var joinOrder: UInt64
     /// The JoinGroup waiting for the join phase to complete.
     var pendingJoin: RequestToken?
     /// The SyncGroup waiting for the leader's assignment.
@@ -29,7 +27,7 @@ public struct GroupMember: Sendable, Equatable {
     init(
         memberId: String, groupInstanceId: String?, clientId: String, clientHost: String,
         sessionTimeoutMs: Int32, rebalanceTimeoutMs: Int32, protocols: [GroupProtocol],
-        joinOrder: UInt64, nowMs: Int64
+        nowMs: Int64
     ) {
         self.memberId = memberId
         self.groupInstanceId = groupInstanceId
@@ -39,7 +37,6 @@ public struct GroupMember: Sendable, Equatable {
         self.rebalanceTimeoutMs = rebalanceTimeoutMs
         self.protocols = protocols
         self.assignment = nil
-        self.joinOrder = joinOrder
         self.lastHeartbeatMs = nowMs
     }
 
