@@ -74,6 +74,9 @@ let package = Package(
         ),
         .testTarget(name: "ChaosCheckTests", dependencies: ["ChaosCheck"], path: "chaos/Tests/ChaosCheckTests"),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        // Broker core: group coordinator and idempotent-producer state (pure, protocol-agnostic).
+        .target(name: "Broker"),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker"]),
         .executableTarget(name: "RaftCoreBench", dependencies: ["Raft"], path: "benchmarks/RaftCoreBench"),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
         // Kafka wire codec: pure, no dependencies. Messages under Generated/ come from
