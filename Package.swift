@@ -84,6 +84,20 @@ let package = Package(
             dependencies: ["KafkaProtocol", "KafkaCodegen"],
             resources: [.copy("Fixtures")]
         ),
+        // The Swift Kafka client (producer, consumer, admin) used by the CLI, chaos and benchmarks.
+        .target(
+            name: "TributaryClient",
+            dependencies: [
+                "KafkaProtocol",
+                "Transport",
+                "Storage",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .testTarget(
+            name: "TributaryClientTests",
+            dependencies: ["TributaryClient", "KafkaProtocol", "Transport", "Storage"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
