@@ -10,6 +10,7 @@ final class StubCluster: @unchecked Sendable {
     let loop: EventLoop
     private var model: StubModel
     private var listeners: [TCPListener] = []
+    private var heldResponses: [(TCPConnection, [UInt8])] = []
 
     /// Starts `nodeCount` brokers with node ids 1...nodeCount.
     init(nodeCount: Int) async throws {
@@ -38,6 +39,14 @@ final class StubCluster: @unchecked Sendable {
     /// Runs `body` on the stub's loop with the model.
     func withModel<Result: Sendable>(_ body: @escaping @Sendable (inout StubModel) throws -> Result) async throws -> Result {
         try await loop.submit { [self] in try body(&model) }
+    }
+
+    /// Sends the responses kept by ``StubAction/hold``.
+    func releaseHeldResponses() async throws {
+        try await loop.submit { [self] in
+            for (connection, frame) in heldResponses { _ = connection.send(bytes: frame) }
+            heldResponses.removeAll()
+        }
     }
 
     /// Stops every broker (their connections close).
@@ -69,6 +78,9 @@ final class StubCluster: @unchecked Sendable {
             var junk = withUnsafeBytes(of: correlationId.bigEndian) { Array($0) }
             junk += [0xde, 0xad, 0xbe, 0xef, 0xff]
             _ = connection.sendKafkaFrame(junk)
+        case .hold:
+            let response = model.handle(request.body, on: nodeId)
+            heldResponses.append((connection, KafkaFrame.response(response, version: version, correlationId: correlationId)))
         case .answer, .wrongCorrelationId:
             let response = model.handle(request.body, on: nodeId)
             if request.body.apiKey == .produce, case .produce(let produce) = request.body, produce.acks == 0 { return }

@@ -69,7 +69,10 @@ extension StubModel {
         let sequence = batch.header.baseSequence
         if producerId >= 0 {
             let state = partition.producers[producerId]
-            if let state, let original = state.baseOffsets[sequence] { return (.noError, original) }
+            if let state, let original = state.baseOffsets[sequence] {
+                duplicateBatchCount += 1
+                return (.noError, original)
+            }
             if sequence != (state.map { $0.lastSequence + 1 } ?? 0) { return (.outOfOrderSequenceNumber, -1) }
         }
         let baseOffset = partition.nextOffset

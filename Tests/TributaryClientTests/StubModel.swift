@@ -15,6 +15,8 @@ enum StubAction: Sendable {
     case wrongCorrelationId
     /// Handle nothing and answer nothing (a hung broker).
     case silent
+    /// Handle the request but keep the response until ``StubCluster/releaseHeldResponses()``.
+    case hold
 }
 
 /// One partition of the stub cluster: a leader and an in-memory log shared by all stub brokers
@@ -39,6 +41,8 @@ struct StubModel: Sendable {
     var topics: [String: [StubPartition]] = [:]
     var autoCreatePartitionCount: Int32 = 3
     var nextProducerId: Int64 = 1_000
+    /// Batches recognised as duplicates by their producer id and sequence (not appended again).
+    var duplicateBatchCount = 0
     /// Requests received, in order: (node, api).
     var requestLog: [(nodeId: Int32, apiKey: ApiKey)] = []
     /// Decides what to do with each request before it is handled; may change the model.
