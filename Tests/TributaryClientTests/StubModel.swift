@@ -59,6 +59,14 @@ struct StubModel: Sendable {
         topics[name] = (0..<partitionCount).map { StubPartition(leaderId: nodeIds[Int($0) % nodeIds.count]) }
     }
 
+    /// Appends a batch as the leader would, without any checks (control batches, say).
+    mutating func appendDirectly(_ batch: RecordBatch, to topic: String, _ partition: Int) {
+        var batch = batch
+        batch.stamp(baseOffset: Offset(topics[topic]![partition].nextOffset), leaderEpoch: 0)
+        topics[topic]![partition].batches.append(batch)
+        topics[topic]![partition].nextOffset = batch.lastOffset.rawValue + 1
+    }
+
     /// Moves a partition's leadership to `nodeId` and bumps its epoch.
     mutating func moveLeader(_ topic: String, _ partition: Int, to nodeId: Int32) {
         topics[topic]![partition].leaderId = nodeId
