@@ -71,7 +71,12 @@ public actor Producer {
             throw KafkaClientError(.invalidArgument, "record of about \(ProducerBatch.estimatedBytes(of: record)) bytes "
                 + "exceeds batchBytesMax \(options.batchBytesMax)")
         }
-        let info = try await client.topic(topic, allowAutoTopicCreation: options.allowAutoTopicCreation)
+        var info = try await client.topic(topic, allowAutoTopicCreation: options.allowAutoTopicCreation)
+        if let partition, Int(partition) >= info.partitions.count {
+            // Another client may have added partitions since the cache was filled.
+            await client.invalidate(topic: topic)
+            info = try await client.topic(topic, allowAutoTopicCreation: options.allowAutoTopicCreation)
+        }
         let index = partition ?? choosePartition(topic, key: key, partitionCount: info.partitions.count)
         guard index >= 0, Int(index) < info.partitions.count else {
             throw KafkaClientError(.broker(.unknownTopicOrPartition),
