@@ -5,7 +5,7 @@ import KafkaProtocol
 ///
 /// These are narrower than `ApiKey.supportedVersions` (what the codec can encode) where a newer
 /// version changes what the client must send: Fetch v13+ and DeleteTopics v6+ name topics by id,
-/// FindCoordinator v4+ batches keys. Produce starts at v3, the first that carries record batch v2.
+/// FindCoordinator v4+ batches keys, OffsetFetch v8+ batches groups. Produce starts at v3, the first that carries record batch v2.
 public struct ApiVersionRanges: Sendable, Equatable {
     /// The range per API; an API absent here is not used by the client.
     public private(set) var ranges: [ApiKey: ClosedRange<Int16>]
@@ -26,6 +26,13 @@ public struct ApiVersionRanges: Sendable, Equatable {
         .createTopics: 2...7,
         .deleteTopics: 1...5,
         .createPartitions: 0...3,
+        .findCoordinator: 1...3,
+        .joinGroup: 1...9,
+        .syncGroup: 1...5,
+        .heartbeat: 1...4,
+        .leaveGroup: 1...5,
+        .offsetCommit: 2...8,
+        .offsetFetch: 1...7,
     ])
 
     /// The version to use per API against a broker: the highest version both sides support,

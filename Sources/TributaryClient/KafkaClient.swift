@@ -68,7 +68,8 @@ public actor KafkaClient {
         throw lastError
     }
 
-    private func connection(to address: BrokerAddress) async throws -> BrokerConnection {
+    /// The connection to the broker at `address` (a group coordinator, say), opened if needed.
+    public func connection(to address: BrokerAddress) async throws -> BrokerConnection {
         guard !isClosed else { throw KafkaClientError(.closed, "the client is closed") }
         if let existing = connections[address] { return try await existing.value }
         let loop = self.loop

@@ -28,7 +28,7 @@ func withStubClient<Result>(
             for (api, ours) in ApiVersionRanges.client.ranges {
                 #expect(try connection.version(of: api) == min(ours.upperBound, api.supportedVersions.upperBound))
             }
-            #expect(throws: KafkaClientError.self) { try connection.version(of: .joinGroup) }
+            #expect(throws: KafkaClientError.self) { try connection.version(of: .describeGroups) }
         }
     }
 

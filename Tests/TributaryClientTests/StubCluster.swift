@@ -81,6 +81,14 @@ final class StubCluster: @unchecked Sendable {
         case .hold:
             let response = model.handle(request.body, on: nodeId)
             heldResponses.append((connection, KafkaFrame.response(response, version: version, correlationId: correlationId)))
+        case .answer where StubModel.isGroupApi(request.body.apiKey):
+            // Like a Kafka broker, read nothing more from this connection until the answer is
+            // sent (a JoinGroup may wait for other members), so answers stay in request order.
+            connection.pauseReading()
+            model.handleGroupRequest(request) { response in
+                _ = connection.send(bytes: KafkaFrame.response(response, version: version, correlationId: correlationId))
+                connection.resumeReading()
+            }
         case .answer, .wrongCorrelationId:
             let response = model.handle(request.body, on: nodeId)
             if request.body.apiKey == .produce, case .produce(let produce) = request.body, produce.acks == 0 { return }

@@ -43,6 +43,8 @@ struct StubModel: Sendable {
     var nextProducerId: Int64 = 1_000
     /// Batches recognised as duplicates by their producer id and sequence (not appended again).
     var duplicateBatchCount = 0
+    /// Consumer groups by id.
+    var groups: [String: StubGroup] = [:]
     /// Requests received, in order: (node, api).
     var requestLog: [(nodeId: Int32, apiKey: ApiKey)] = []
     /// Decides what to do with each request before it is handled; may change the model.
