@@ -63,6 +63,7 @@ public struct BrokerAddress: Hashable, Sendable, CustomStringConvertible {
         throw KafkaClientError(.connectionClosed, "cannot resolve broker host '\(host)'")
     }
 
+    /// `host:port`, with IPv6 hosts in brackets.
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 

@@ -50,6 +50,7 @@ public struct KafkaClientError: Error, Sendable, Equatable, CustomStringConverti
         }
     }
 
+    /// The message.
     public var description: String { message }
 }
 

@@ -4,9 +4,9 @@ import Storage
 struct ProducerBatch {
     /// Bytes of a record batch v2 header.
     static let headerBytes = 61
-    /// An upper estimate of a record's framing: length, attributes, deltas, key/value lengths
-    /// and header count, each a varint of at most 5 bytes (10 for the timestamp delta).
-    static let recordOverheadBytes = 31
+    /// An upper bound of a record's framing: length (5), attributes (1), timestamp delta (10),
+    /// offset delta (5), key and value lengths (5 each) and header count (5), as varints.
+    static let recordOverheadBytes = 36
 
     /// A caller waiting for its record's outcome.
     typealias Completion = CheckedContinuation<RecordMetadata, any Error>

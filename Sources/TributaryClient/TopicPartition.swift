@@ -12,5 +12,6 @@ public struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
         self.partition = partition
     }
 
+    /// `topic-partition`, as Kafka tools print it.
     public var description: String { "\(topic)-\(partition)" }
 }
