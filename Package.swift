@@ -92,6 +92,20 @@ let package = Package(
         // The controller's replicated state machine: pure (no I/O, no clock), deterministic.
         .target(name: "ClusterMetadata", dependencies: ["Checksum"]),
         .testTarget(name: "ClusterMetadataTests", dependencies: ["ClusterMetadata"]),
+        // The Swift Kafka client (producer, consumer, admin) used by the CLI, chaos and benchmarks.
+        .target(
+            name: "TributaryClient",
+            dependencies: [
+                "KafkaProtocol",
+                "Transport",
+                "Storage",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .testTarget(
+            name: "TributaryClientTests",
+            dependencies: ["TributaryClient", "KafkaProtocol", "Transport", "Storage"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
