@@ -140,6 +140,20 @@ struct GroupRebalanceTests {
         #expect(h.state == .preparingRebalance)
     }
 
+    @Test func aFollowerWhoseParkedSyncIsCancelledByARebalanceGetsAFreshSession() throws {
+        var h = GroupHarness()
+        let (first, _) = h.stableSingleMember()
+        let secondToken = h.join(GroupHarness.joinRequest())
+        _ = h.join(GroupHarness.joinRequest(memberId: first))
+        let second = try #require(h.joins[secondToken]).memberId
+        let parkedSync = h.sync(memberId: second, generationId: 2)
+        h.advance(byMs: 900)
+        _ = h.join(GroupHarness.joinRequest())  // a third member: the leader never syncs generation 2
+        #expect(h.syncs[parkedSync]?.error == .rebalanceInProgress)
+        h.advance(byMs: 200)
+        #expect(h.heartbeat(second, generationId: 2) == .rebalanceInProgress, "still a member 1,100 ms after its sync")
+    }
+
     @Test func heartbeatsAndSyncsFromAnOldGenerationAreIllegal() {
         var h = GroupHarness()
         let (first, generation) = h.stableSingleMember()

@@ -156,7 +156,11 @@ struct ClassicGroup: Sendable {
         precondition(state != .dead, "rebalancing dead group \(groupId)")
         if state != .preparingRebalance {
             for member in orderedMembers {
-                if let token = member.pendingSync { effects.respond(token, SyncResponse.failure(.rebalanceInProgress)) }
+                if let token = member.pendingSync {
+                    effects.respond(token, SyncResponse.failure(.rebalanceInProgress))
+                    // It was alive while parked: its session restarts now, as after any answer.
+                    members[member.memberId]?.lastHeartbeatMs = nowMs
+                }
                 members[member.memberId]?.pendingSync = nil
                 members[member.memberId]?.assignment = nil
             }
