@@ -146,3 +146,23 @@ struct ProducerIdAllocatorTests {
         #expect(throws: ProducerIdBlockError.self) { try allocator.addBlock(ProducerIdBlock(firstId: 120, count: 10)) }
     }
 }
+
+@Suite("Broker limits")
+struct BrokerLimitsTests {
+    @Test func theShippedProfilesAreValid() throws {
+        try GroupLimits.production.validate()
+        try GroupLimits.testMin.validate()
+        try ProducerLimits.production.validate()
+        try ProducerLimits.testMin.validate()
+    }
+
+    @Test func contradictoryBoundsAreRejectedWithTheirName() {
+        var groups = GroupLimits.testMin
+        groups.sessionTimeoutMsMin = groups.sessionTimeoutMsMax + 1
+        #expect(throws: GroupLimitsError.self) { try groups.validate() }
+        groups = .testMin
+        groups.identifierBytesMax = 32
+        #expect { try groups.validate() } throws: { ($0 as? GroupLimitsError)?.message.contains("identifierBytesMax") == true }
+        #expect(throws: ProducerLimitsError.self) { try ProducerLimits(producerCountMax: 0, producerIdleMsMax: 1).validate() }
+    }
+}
