@@ -153,8 +153,21 @@ struct GroupRecordTests {
             memberId: "", groupInstanceId: nil, clientId: "", clientHost: "", sessionTimeoutMs: 0, rebalanceTimeoutMs: 0,
             subscription: [], assignment: [])
         let record = GroupRecord.groupMetadata(
-            GroupSnapshot(groupId: "g", protocolType: nil, generationId: 1, protocolName: "p", leaderId: nil, members: [bare, bare]))
+            GroupSnapshot(groupId: "g", protocolType: nil, generationId: 1, protocolName: "p", leaderId: nil, members: [bare]))
         #expect(try GroupRecord(key: record.key, value: record.value) == record)
+    }
+
+    @Test func snapshotsThatDecodeButBreakTheCoordinatorsAssumptionsAreRefused() {
+        var twice = Self.snapshot
+        twice.members[1].memberId = twice.members[0].memberId
+        var sameInstance = Self.snapshot
+        sameInstance.members[1].groupInstanceId = sameInstance.members[0].groupInstanceId
+        var exhausted = Self.snapshot
+        exhausted.generationId = Int32.max
+        for bad in [twice, sameInstance, exhausted] {
+            let record = GroupRecord.groupMetadata(bad)
+            #expect(throws: GroupRecordDecodingError.self) { try GroupRecord(key: record.key, value: record.value) }
+        }
     }
 
     @Test func anOffsetCommitAndItsTombstoneShareAKeySoTheLaterWins() {

@@ -81,7 +81,6 @@ struct ClassicGroup: Sendable {
         return earliest
     }
 
-
     var snapshot: GroupSnapshot {
         let name = protocolName ?? ""
         return GroupSnapshot(
