@@ -97,6 +97,17 @@ struct ProducerStateTests {
         #expect(table.entry(for: 1)?.nextSequence == 1)
     }
 
+    @Test func rebuildingSkipsPlainAndMalformedHeaders() {
+        let log = [
+            ProducerBatch(producerId: -1, producerEpoch: -1, baseSequence: -1, lastSequence: -1, firstOffset: 0, lastOffset: 4),
+            ProducerBatch(producerId: 3, producerEpoch: 0, baseSequence: 0, lastSequence: 1, firstOffset: 9, lastOffset: 5),
+            ProducerBatch(producerId: 4, producerEpoch: 0, baseSequence: 0, lastSequence: 1, firstOffset: 10, lastOffset: 11),
+        ]
+        let table = ProducerStateTable(limits: .testMin, rebuildingFrom: log, nowMs: 0)
+        #expect(table.producerCount == 1)
+        #expect(table.entry(for: 4)?.nextSequence == 2)
+    }
+
     @Test func pastTheBoundTheLeastRecentlyUsedProducerIsForgotten() {
         var table = ProducerStateTable(limits: .testMin)
         for producerId in Int64(1)...3 {
