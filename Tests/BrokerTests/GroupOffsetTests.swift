@@ -53,19 +53,19 @@ struct GroupOffsetTests {
     @Test func perPartitionBoundsRefuseOnlyTheOffendingPartitions() {
         var h = GroupHarness()
         let entries = [
-            OffsetCommitRequest.Entry(partition: TopicPartition(topic: "a", partition: 0), offset: 1, metadata: "ok"),
-            OffsetCommitRequest.Entry(
+            CommitOffsetsRequest.Entry(partition: TopicPartition(topic: "a", partition: 0), offset: 1, metadata: "ok"),
+            CommitOffsetsRequest.Entry(
                 partition: TopicPartition(topic: "a", partition: 1), offset: 1,
                 metadata: String(repeating: "x", count: GroupLimits.testMin.offsetMetadataBytesMax + 1)),
         ]
-        let outcome = h.coordinator.commitOffsets(OffsetCommitRequest(groupId: GroupHarness.groupId, offsets: entries), nowMs: h.nowMs)
+        let outcome = h.coordinator.commitOffsets(CommitOffsetsRequest(groupId: GroupHarness.groupId, offsets: entries), nowMs: h.nowMs)
         #expect(outcome.results.map(\.error) == [nil, .offsetMetadataTooLarge])
         #expect(outcome.effects.records.count == 1)
 
         let many = (0..<Int32(GroupLimits.testMin.committedPartitionsPerGroupMax)).map {
-            OffsetCommitRequest.Entry(partition: TopicPartition(topic: "b", partition: $0), offset: 1)
+            CommitOffsetsRequest.Entry(partition: TopicPartition(topic: "b", partition: $0), offset: 1)
         }
-        let bounded = h.coordinator.commitOffsets(OffsetCommitRequest(groupId: GroupHarness.groupId, offsets: many), nowMs: h.nowMs)
+        let bounded = h.coordinator.commitOffsets(CommitOffsetsRequest(groupId: GroupHarness.groupId, offsets: many), nowMs: h.nowMs)
         #expect(bounded.results.filter { $0.error == .invalidCommitOffsetSize }.count == 1, "the 17th partition is refused")
     }
 
