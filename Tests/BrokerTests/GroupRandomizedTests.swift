@@ -105,8 +105,9 @@ struct GroupRandomizedTests {
                 == h.coordinator.fetchOffsets(groupId: GroupHarness.groupId, partitions: nil), "offsets survive the crash (seed \(seed))")
             h.coordinator = recovered
             for index in clients.indices {
-                clients[index].joinToken.map { issuedTokens.remove($0) }
-                clients[index].syncToken.map { issuedTokens.remove($0) }
+                for token in [clients[index].joinToken, clients[index].syncToken].compactMap({ $0 }) {
+                    issuedTokens.remove(token)
+                }
                 clients[index].joinToken = nil
                 clients[index].syncToken = nil
             }
