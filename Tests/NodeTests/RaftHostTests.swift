@@ -142,6 +142,28 @@ import Transport
         try await cluster.stopAll()
     }
 
+    @Test func aHostThatHandsOffLeadershipBeforeStoppingLeadsNoGroupAndCommitsGoOnWithoutIt() async throws {
+        let cluster = try await HostCluster(groupCount: 6, root: NSTemporaryDirectory(), options: Self.options)
+        try await cluster.waitUntil("every group has a leader") { try await cluster.agreedLeaders() != nil }
+        _ = try await Self.proposeEverywhere(cluster, count: 3, firstTag: 0)
+        let leaders = try #require(try await cluster.agreedLeaders())
+        let counts = Dictionary(grouping: leaders.values.compactMap(\.leader), by: { $0 }).mapValues(\.count)
+        let leaving = counts.max { $0.value < $1.value }!.key
+
+        let startedAt = ContinuousClock.now
+        let handedOff = try await cluster.hosts[leaving]!.run { $0.handOffLeadership() }
+        #expect(handedOff.count == counts[leaving])
+        try await cluster.waitUntil("no group is led by \(leaving)") {
+            guard let leaders = try await cluster.agreedLeaders() else { return false }
+            return leaders.values.allSatisfy { $0.leader != leaving }
+        }
+        print("hand-off: \(handedOff.count) groups left \(leaving) after \(ContinuousClock.now - startedAt)")
+        try await cluster.stop(leaving)
+        let afterStop = try await Self.proposeEverywhere(cluster, count: 3, firstTag: 100)
+        #expect(cluster.groups.allSatisfy { afterStop[$0]?.count == 3 })
+        try await cluster.stopAll()
+    }
+
     @Test func aLeaderCutOffFromItsFollowersNeverReportsAProposalCommitted() async throws {
         var options = Self.options
         options.proposalTimeoutTicks = 30

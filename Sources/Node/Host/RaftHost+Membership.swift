@@ -51,6 +51,26 @@ extension RaftHost {
         markDirty(group)
     }
 
+    /// Starts handing every group this node leads to its most caught-up other voter (before a
+    /// graceful shutdown, so clients wait for a transfer instead of an election timeout).
+    /// - Returns: the groups whose transfer started; the new leaders show in ``onStatusChange``.
+    @discardableResult
+    public func handOffLeadership() -> [GroupID] {
+        assertInLoop()
+        var started: [GroupID] = []
+        for group in groups.values where group.isServing && group.replica.core.currentRole == .leader {
+            let core = group.replica.core
+            let matches = core.metrics.followerMatchIndexes
+            // The highest match index; among equals the lowest id (`max` keeps the first).
+            let successor = core.currentMembership.voters.filter { $0 != localID }.sorted()
+                .max { (matches[$0] ?? .zero) < (matches[$1] ?? .zero) }
+            guard let successor, (try? group.replica.transferLeadership(to: successor)) != nil else { continue }
+            started.append(group.id)
+            markDirty(group.id)
+        }
+        return started.sorted()
+    }
+
     /// The hosted, working group `group`, or why there is none.
     func servingGroup(_ group: GroupID) -> Result<HostedGroup, ProposalFailure> {
         guard !isClosed else { return .failure(.groupStopped) }
