@@ -74,6 +74,9 @@ let package = Package(
         ),
         .testTarget(name: "ChaosCheckTests", dependencies: ["ChaosCheck"], path: "chaos/Tests/ChaosCheckTests"),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        // Broker core: group coordinator and idempotent-producer state (pure, protocol-agnostic).
+        .target(name: "Broker"),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker"]),
         .executableTarget(name: "RaftCoreBench", dependencies: ["Raft"], path: "benchmarks/RaftCoreBench"),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
         // Kafka wire codec: pure, no dependencies. Messages under Generated/ come from
@@ -85,6 +88,23 @@ let package = Package(
             name: "KafkaProtocolTests",
             dependencies: ["KafkaProtocol", "KafkaCodegen"],
             resources: [.copy("Fixtures")]
+        ),
+        // The controller's replicated state machine: pure (no I/O, no clock), deterministic.
+        .target(name: "ClusterMetadata", dependencies: ["Checksum"]),
+        .testTarget(name: "ClusterMetadataTests", dependencies: ["ClusterMetadata"]),
+        // The Swift Kafka client (producer, consumer, admin) used by the CLI, chaos and benchmarks.
+        .target(
+            name: "TributaryClient",
+            dependencies: [
+                "KafkaProtocol",
+                "Transport",
+                "Storage",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .testTarget(
+            name: "TributaryClientTests",
+            dependencies: ["TributaryClient", "KafkaProtocol", "Transport", "Storage"]
         ),
     ],
     swiftLanguageModes: [.v6]

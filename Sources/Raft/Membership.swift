@@ -133,7 +133,8 @@ extension Membership {
         let index = LogIndex(try reader.readUInt64())
         let voters = try Membership.readMembers(from: &reader)
         let learners = try Membership.readMembers(from: &reader)
-        guard !Set(voters).isEmpty || learners.isEmpty else { throw MessageDecodingError(.invalid("membership without voters")) }
+        // A group without voters could never commit: no correct leader writes one.
+        guard !voters.isEmpty else { throw MessageDecodingError(.invalid("membership without voters")) }
         guard Set(voters).isDisjoint(with: learners) else { throw MessageDecodingError(.invalid("member both voter and learner")) }
         self.init(voters: voters, learners: learners, index: index)
     }

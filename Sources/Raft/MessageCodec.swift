@@ -166,7 +166,6 @@ public enum MessageCodec {
             guard index >= 1 else { throw MessageDecodingError(.invalid("log start 0")) }
             let termBefore = Term(try readNumber(&reader, "termBefore"))
             let membership = try Membership(from: &reader)
-            guard !membership.voters.isEmpty else { throw MessageDecodingError(.invalid("membership without voters")) }
             return .installStart(InstallStart(start: LogStart(index: LogIndex(index), termBefore: termBefore), membership: membership))
         case .timeoutNow:
             return .timeoutNow

@@ -10,27 +10,39 @@ extension RaftCore {
             sendAfterPersist(to: sender, .appendResponse(rejection))
             return
         }
-        // Entries already held with the same term are the same entries (one leader per term
-        // made them), so only the part from the first different term on is new.
+        // What follows is only ever sent wrong by a faulty peer; such an append is ignored
+        // rather than allowed to split an entry of this log.
+        guard isEntryBoundary(request.prevIndex), let firstNew = firstNewEntryPosition(request.entries) else { return }
         let lastNew = request.entries.last?.lastIndex ?? request.prevIndex
-        if let conflict = request.entries.firstIndex(where: { log.term(at: $0.index) != $0.term }) {
-            let newEntries = Array(request.entries[conflict...])
+        if firstNew < request.entries.count {
+            let newEntries = Array(request.entries[firstNew...])
             guard newEntries[0].index > log.committed else {
                 invariantViolated("append from \(sender) conflicts with committed entry at \(newEntries[0].index)")
                 return
             }
+            let memberships = newEntries.filter { $0.kind == .membership }.map { try? Membership(decoding: $0.payload) }
+            guard !memberships.contains(nil) else { return }
             uncommittedMemberships.removeAll { $0.index >= newEntries[0].index }
+            uncommittedMemberships += memberships.compactMap { $0 }
             log.append(newEntries)
-            for entry in newEntries where entry.kind == .membership {
-                guard let decoded = try? Membership(decoding: entry.payload) else {
-                    invariantViolated("membership entry at \(entry.index) does not decode")
-                    continue
-                }
-                uncommittedMemberships.append(decoded)
-            }
         }
         commit(through: min(request.commit, lastNew))
         acknowledge(to: sender, through: lastNew)
+    }
+
+    private func isEntryBoundary(_ index: LogIndex) -> Bool {
+        index >= log.lastIndex || index == log.firstIndex.previous || log.entryRange(containing: index)?.upperBound == index
+    }
+
+    /// The position of the first entry this log does not hold, `entries.count` if it holds them
+    /// all, nil if one has a term this log holds with other bounds. Entries of one term are the
+    /// same entries (one leader per term made them), so a matching term means "held".
+    private func firstNewEntryPosition(_ entries: [Entry]) -> Int? {
+        for (position, entry) in entries.enumerated() {
+            guard log.term(at: entry.index) == entry.term else { return position }
+            guard log.entryRange(containing: entry.index) == entry.index...entry.lastIndex else { return nil }
+        }
+        return entries.count
     }
 
     private mutating func acknowledge(to sender: NodeID, through index: LogIndex) {

@@ -87,6 +87,7 @@ public struct RaftCore<Log: RaftLogReader> {
     ) throws(RaftConfigError) {
         try config.validate()
         let applied = applied ?? hardState.commit
+        guard !membership.voters.isEmpty else { throw RaftConfigError(rule: "the membership has no voter") }
         guard hardState.commit <= log.lastIndex else {
             throw RaftConfigError(rule: "durable commit \(hardState.commit) is past the log's last index \(log.lastIndex)")
         }

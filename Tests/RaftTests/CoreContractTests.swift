@@ -111,6 +111,25 @@ import Testing
         #expect(cluster[1].raft.metrics.followerMatchIndexes.values.allSatisfy { $0 == LogIndex(1) })
     }
 
+    @Test func anAppendThatWouldSplitAnEntryIsIgnored() throws {
+        var cluster = TestCluster(voters: 3)
+        cluster.elect(1)
+        cluster.propose(1, count: 1, indexCount: 3)  // entry 2...4
+        let before = cluster[2].log.storedEntries
+        let term = cluster[1].raft.currentTerm
+        let faulty = [
+            AppendRequest(prevIndex: LogIndex(2), prevTerm: term, entries: [Entry(term: term, index: LogIndex(3))], commit: .zero),
+            AppendRequest(prevIndex: LogIndex(1), prevTerm: term, entries: [Entry(term: term, index: LogIndex(2), lastIndex: LogIndex(3))], commit: .zero),
+            AppendRequest(prevIndex: LogIndex(4), prevTerm: term,
+                          entries: [Entry(term: term, index: LogIndex(5), kind: .membership, payload: [0xFF])], commit: .zero),
+        ]
+        for request in faulty {
+            cluster[2].raft.step(Message(from: NodeID(1), to: NodeID(2), term: term, body: .append(request)))
+            cluster.stabilize()
+        }
+        #expect(cluster[2].log.storedEntries == before)
+    }
+
     @Test func theMemoryLogAnswersForWholeEntries() {
         let log = MemoryRaftLog()
         log.append([

@@ -85,5 +85,9 @@ import Testing
         #expect(try Membership(decoding: membership.encoded()) == membership)
         #expect(throws: MessageDecodingError.self) { try Membership(decoding: [1, 2, 3]) }
         #expect(throws: MessageDecodingError.self) { try Membership(decoding: membership.encoded() + [0]) }
+        let learnersOnly = Membership(voters: [], learners: [NodeID(2)])
+        #expect(throws: MessageDecodingError.self, "a membership without voters is never valid") {
+            try Membership(decoding: learnersOnly.encoded())
+        }
     }
 }
