@@ -53,19 +53,19 @@ struct GroupOffsetTests {
     @Test func perPartitionBoundsRefuseOnlyTheOffendingPartitions() {
         var h = GroupHarness()
         let entries = [
-            OffsetCommitRequest.Entry(partition: TopicPartition(topic: "a", partition: 0), offset: 1, metadata: "ok"),
-            OffsetCommitRequest.Entry(
+            CommitOffsetsRequest.Entry(partition: TopicPartition(topic: "a", partition: 0), offset: 1, metadata: "ok"),
+            CommitOffsetsRequest.Entry(
                 partition: TopicPartition(topic: "a", partition: 1), offset: 1,
                 metadata: String(repeating: "x", count: GroupLimits.testMin.offsetMetadataBytesMax + 1)),
         ]
-        let outcome = h.coordinator.commitOffsets(OffsetCommitRequest(groupId: GroupHarness.groupId, offsets: entries), nowMs: h.nowMs)
+        let outcome = h.coordinator.commitOffsets(CommitOffsetsRequest(groupId: GroupHarness.groupId, offsets: entries), nowMs: h.nowMs)
         #expect(outcome.results.map(\.error) == [nil, .offsetMetadataTooLarge])
         #expect(outcome.effects.records.count == 1)
 
         let many = (0..<Int32(GroupLimits.testMin.committedPartitionsPerGroupMax)).map {
-            OffsetCommitRequest.Entry(partition: TopicPartition(topic: "b", partition: $0), offset: 1)
+            CommitOffsetsRequest.Entry(partition: TopicPartition(topic: "b", partition: $0), offset: 1)
         }
-        let bounded = h.coordinator.commitOffsets(OffsetCommitRequest(groupId: GroupHarness.groupId, offsets: many), nowMs: h.nowMs)
+        let bounded = h.coordinator.commitOffsets(CommitOffsetsRequest(groupId: GroupHarness.groupId, offsets: many), nowMs: h.nowMs)
         #expect(bounded.results.filter { $0.error == .invalidCommitOffsetSize }.count == 1, "the 17th partition is refused")
     }
 
@@ -153,8 +153,21 @@ struct GroupRecordTests {
             memberId: "", groupInstanceId: nil, clientId: "", clientHost: "", sessionTimeoutMs: 0, rebalanceTimeoutMs: 0,
             subscription: [], assignment: [])
         let record = GroupRecord.groupMetadata(
-            GroupSnapshot(groupId: "g", protocolType: nil, generationId: 1, protocolName: "p", leaderId: nil, members: [bare, bare]))
+            GroupSnapshot(groupId: "g", protocolType: nil, generationId: 1, protocolName: "p", leaderId: nil, members: [bare]))
         #expect(try GroupRecord(key: record.key, value: record.value) == record)
+    }
+
+    @Test func snapshotsThatDecodeButBreakTheCoordinatorsAssumptionsAreRefused() {
+        var twice = Self.snapshot
+        twice.members[1].memberId = twice.members[0].memberId
+        var sameInstance = Self.snapshot
+        sameInstance.members[1].groupInstanceId = sameInstance.members[0].groupInstanceId
+        var exhausted = Self.snapshot
+        exhausted.generationId = Int32.max
+        for bad in [twice, sameInstance, exhausted] {
+            let record = GroupRecord.groupMetadata(bad)
+            #expect(throws: GroupRecordDecodingError.self) { try GroupRecord(key: record.key, value: record.value) }
+        }
     }
 
     @Test func anOffsetCommitAndItsTombstoneShareAKeySoTheLaterWins() {

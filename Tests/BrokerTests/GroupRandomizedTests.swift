@@ -99,7 +99,7 @@ struct GroupRandomizedTests {
         /// with their connections, so clients forget them.
         mutating func crash() {
             crashes += 1
-            var recovered = GroupCoordinator(limits: .testMin, memberIdSalt: "t\(crashes + 1)")
+            var recovered = GroupCoordinator(limits: h.coordinator.limits, memberIdSalt: "t\(crashes + 1)")
             recovered.replay(h.records, nowMs: h.nowMs)
             #expect(recovered.fetchOffsets(groupId: GroupHarness.groupId, partitions: nil)
                 == h.coordinator.fetchOffsets(groupId: GroupHarness.groupId, partitions: nil), "offsets survive the crash (seed \(seed))")
@@ -180,6 +180,10 @@ struct GroupRandomizedTests {
         // Printed first: a broken invariant traps (precondition) and takes the process with it.
         print("random group run \(run): seed \(seed)")
         var state = Run(seed: seed)
+        // Odd runs wait for more members before the first generation, as Kafka does by default.
+        var limits = GroupLimits.testMin
+        limits.initialRebalanceDelayMs = run % 2 == 0 ? 0 : 300
+        state.h.coordinator = GroupCoordinator(limits: limits, memberIdSalt: "t1")
         for _ in 0..<2_000 { state.step() }
         #expect(state.multiMemberStableSteps > 0, "the run never reached a shared Stable generation (seed \(seed))")
         state.quiesce()

@@ -140,6 +140,51 @@ struct GroupRebalanceTests {
         #expect(h.state == .preparingRebalance)
     }
 
+    @Test func aFollowerWhoseParkedSyncIsCancelledByARebalanceGetsAFreshSession() throws {
+        var h = GroupHarness()
+        let (first, _) = h.stableSingleMember()
+        let secondToken = h.join(GroupHarness.joinRequest())
+        _ = h.join(GroupHarness.joinRequest(memberId: first))
+        let second = try #require(h.joins[secondToken]).memberId
+        let parkedSync = h.sync(memberId: second, generationId: 2)
+        h.advance(byMs: 900)
+        _ = h.join(GroupHarness.joinRequest())  // a third member: the leader never syncs generation 2
+        #expect(h.syncs[parkedSync]?.error == .rebalanceInProgress)
+        h.advance(byMs: 200)
+        #expect(h.heartbeat(second, generationId: 2) == .rebalanceInProgress, "still a member 1,100 ms after its sync")
+    }
+
+    @Test func consumersStartedTogetherFormOneGenerationAfterTheInitialDelay() throws {
+        var h = GroupHarness()
+        var limits = GroupLimits.testMin
+        limits.initialRebalanceDelayMs = 300
+        h.coordinator = GroupCoordinator(limits: limits, memberIdSalt: "t1")
+        let firstToken = h.join(GroupHarness.joinRequest())
+        h.advance(byMs: 200)
+        let secondToken = h.join(GroupHarness.joinRequest())
+        h.advance(byMs: 200)
+        #expect(h.joins[firstToken] == nil, "the second member extended the delay to 500 ms")
+        h.advance(byMs: 100)
+        let first = try #require(h.joins[firstToken])
+        let second = try #require(h.joins[secondToken])
+        #expect(first.generationId == 1 && second.generationId == 1)
+        #expect(first.members.count == 2)
+        #expect(first.leaderId == first.memberId)
+    }
+
+    @Test func theInitialDelayIsCappedByTheRebalanceTimeout() throws {
+        var h = GroupHarness()
+        var limits = GroupLimits.testMin
+        limits.initialRebalanceDelayMs = 4_000
+        h.coordinator = GroupCoordinator(limits: limits, memberIdSalt: "t1")
+        let firstToken = h.join(GroupHarness.joinRequest())
+        h.advance(byMs: 3_000)
+        let secondToken = h.join(GroupHarness.joinRequest())
+        h.advance(byMs: Int64(GroupHarness.rebalanceTimeoutMs) - 3_000)
+        #expect(h.joins[firstToken]?.generationId == 1, "answered at the rebalance timeout, not 7 s in")
+        #expect(h.joins[secondToken]?.generationId == 1)
+    }
+
     @Test func heartbeatsAndSyncsFromAnOldGenerationAreIllegal() {
         var h = GroupHarness()
         let (first, generation) = h.stableSingleMember()

@@ -77,10 +77,10 @@ struct GroupHarness {
         memberId: String = "", generationId: Int32 = -1, _ offsets: [String: Int64]
     ) -> OffsetCommitOutcome {
         let entries = offsets.keys.sorted().map {
-            OffsetCommitRequest.Entry(partition: TopicPartition(topic: $0, partition: 0), offset: offsets[$0]!)
+            CommitOffsetsRequest.Entry(partition: TopicPartition(topic: $0, partition: 0), offset: offsets[$0]!)
         }
         let outcome = coordinator.commitOffsets(
-            OffsetCommitRequest(groupId: Self.groupId, generationId: generationId, memberId: memberId, offsets: entries),
+            CommitOffsetsRequest(groupId: Self.groupId, generationId: generationId, memberId: memberId, offsets: entries),
             nowMs: nowMs)
         absorb(outcome.effects)
         return outcome

@@ -97,6 +97,17 @@ struct ProducerStateTests {
         #expect(table.entry(for: 1)?.nextSequence == 1)
     }
 
+    @Test func rebuildingSkipsPlainAndMalformedHeaders() {
+        let log = [
+            ProducerBatch(producerId: -1, producerEpoch: -1, baseSequence: -1, lastSequence: -1, firstOffset: 0, lastOffset: 4),
+            ProducerBatch(producerId: 3, producerEpoch: 0, baseSequence: 0, lastSequence: 1, firstOffset: 9, lastOffset: 5),
+            ProducerBatch(producerId: 4, producerEpoch: 0, baseSequence: 0, lastSequence: 1, firstOffset: 10, lastOffset: 11),
+        ]
+        let table = ProducerStateTable(limits: .testMin, rebuildingFrom: log, nowMs: 0)
+        #expect(table.producerCount == 1)
+        #expect(table.entry(for: 4)?.nextSequence == 2)
+    }
+
     @Test func pastTheBoundTheLeastRecentlyUsedProducerIsForgotten() {
         var table = ProducerStateTable(limits: .testMin)
         for producerId in Int64(1)...3 {
@@ -144,5 +155,25 @@ struct ProducerIdAllocatorTests {
         #expect(throws: ProducerIdBlockError.self) { try allocator.addBlock(ProducerIdBlock(firstId: Int64.max, count: 2)) }
         try allocator.addBlock(ProducerIdBlock(firstId: 110, count: 10))
         #expect(throws: ProducerIdBlockError.self) { try allocator.addBlock(ProducerIdBlock(firstId: 120, count: 10)) }
+    }
+}
+
+@Suite("Broker limits")
+struct BrokerLimitsTests {
+    @Test func theShippedProfilesAreValid() throws {
+        try GroupLimits.production.validate()
+        try GroupLimits.testMin.validate()
+        try ProducerLimits.production.validate()
+        try ProducerLimits.testMin.validate()
+    }
+
+    @Test func contradictoryBoundsAreRejectedWithTheirName() {
+        var groups = GroupLimits.testMin
+        groups.sessionTimeoutMsMin = groups.sessionTimeoutMsMax + 1
+        #expect(throws: GroupLimitsError.self) { try groups.validate() }
+        groups = .testMin
+        groups.identifierBytesMax = 32
+        #expect { try groups.validate() } throws: { ($0 as? GroupLimitsError)?.message.contains("identifierBytesMax") == true }
+        #expect(throws: ProducerLimitsError.self) { try ProducerLimits(producerCountMax: 0, producerIdleMsMax: 1).validate() }
     }
 }

@@ -16,7 +16,7 @@ extension ClassicGroup {
         if request.memberId.isEmpty {
             joinNewMember(request, token: token, nowMs: nowMs, limits: limits, memberIds: &memberIds, effects: &effects)
         } else {
-            joinKnownMember(request, token: token, nowMs: nowMs, effects: &effects)
+            joinKnownMember(request, token: token, nowMs: nowMs, limits: limits, effects: &effects)
         }
     }
 
@@ -52,16 +52,20 @@ extension ClassicGroup {
             setPendingMember(memberId, deadlineMs: nowMs + Int64(request.sessionTimeoutMs))
             return effects.respond(token, JoinResponse.failure(.memberIdRequired, memberId: memberId))
         }
-        addMemberAndRebalance(memberId: memberId, request: request, token: token, nowMs: nowMs, effects: &effects)
+        addMemberAndRebalance(
+            memberId: memberId, request: request, token: token, nowMs: nowMs,
+            initialDelayMs: limits.initialRebalanceDelayMs, effects: &effects)
     }
 
     private mutating func joinKnownMember(
-        _ request: JoinRequest, token: RequestToken, nowMs: Int64, effects: inout GroupEffects
+        _ request: JoinRequest, token: RequestToken, nowMs: Int64, limits: GroupLimits, effects: inout GroupEffects
     ) {
         let memberId = request.memberId
         if pendingMemberDeadlinesMs[memberId] != nil {
             setPendingMember(memberId, deadlineMs: nil)
-            return addMemberAndRebalance(memberId: memberId, request: request, token: token, nowMs: nowMs, effects: &effects)
+            return addMemberAndRebalance(
+                memberId: memberId, request: request, token: token, nowMs: nowMs,
+                initialDelayMs: limits.initialRebalanceDelayMs, effects: &effects)
         }
         if let error = identityError(memberId: memberId, groupInstanceId: request.groupInstanceId) {
             return effects.respond(token, JoinResponse.failure(error, memberId: memberId))
@@ -207,6 +211,10 @@ extension ClassicGroup {
             membersLeft(nowMs: nowMs, effects: &effects)
         } else if !expiredPending.isEmpty && state == .preparingRebalance {
             rebalance(nowMs: nowMs, effects: &effects)
+        }
+        if state == .preparingRebalance, let notBefore = joinPhaseNotBeforeMs, nowMs >= notBefore {
+            endInitialDelay()
+            rebalance(nowMs: nowMs, effects: &effects)  // completes if everyone has joined meanwhile
         }
         guard let deadline = phaseDeadlineMs, nowMs >= deadline else { return }
         switch state {

@@ -20,6 +20,9 @@ struct ClassicGroup: Sendable {
     private(set) var staticMemberIds: [String: String] = [:]
     /// When the current join phase (PreparingRebalance) or sync phase (CompletingRebalance) ends.
     private(set) var phaseDeadlineMs: Int64?
+    /// A join phase that began in an Empty group completes no earlier than this (the initial
+    /// rebalance delay), even if every member has joined.
+    private(set) var joinPhaseNotBeforeMs: Int64?
     var offsets: [TopicPartition: CommittedOffset] = [:]
     /// Member ids in the order they first joined: the earliest is the preferred leader.
     private(set) var memberOrder: [String] = []
@@ -72,7 +75,7 @@ struct ClassicGroup: Sendable {
     /// The earliest moment `expire` could change something: a phase deadline, a pending member
     /// id's expiry, or the session deadline of a member with nothing parked.
     var earliestDeadlineMs: Int64? {
-        var earliest = phaseDeadlineMs
+        var earliest = [phaseDeadlineMs, joinPhaseNotBeforeMs].compactMap { $0 }.min()
         for deadline in pendingMemberDeadlinesMs.values { earliest = min(earliest ?? deadline, deadline) }
         for member in members.values where !member.isAwaitingResponse {
             let deadline = member.lastHeartbeatMs + Int64(member.sessionTimeoutMs)
@@ -80,7 +83,6 @@ struct ClassicGroup: Sendable {
         }
         return earliest
     }
-
 
     var snapshot: GroupSnapshot {
         let name = protocolName ?? ""
@@ -99,8 +101,11 @@ struct ClassicGroup: Sendable {
     // MARK: Membership changes shared by join, leave and expiry
 
     /// Adds a member that is joining now and moves the group towards a new generation.
+    /// - Parameter initialDelayMs: how long a join phase begun by this member in an Empty group
+    ///   (or extended by it) waits for more members.
     mutating func addMemberAndRebalance(
-        memberId: String, request: JoinRequest, token: RequestToken, nowMs: Int64, effects: inout GroupEffects
+        memberId: String, request: JoinRequest, token: RequestToken, nowMs: Int64, initialDelayMs: Int32,
+        effects: inout GroupEffects
     ) {
         precondition(members[memberId] == nil, "member \(memberId) added twice to \(groupId)")
         var member = GroupMember(
@@ -112,6 +117,11 @@ struct ClassicGroup: Sendable {
         insert(member, at: memberOrder.endIndex)
         if members.count == 1 { protocolType = request.protocolType }
         if leaderId == nil { leaderId = memberId }
+        if initialDelayMs > 0 && (state == .empty || joinPhaseNotBeforeMs != nil) {
+            let wanted = nowMs + Int64(initialDelayMs)
+            let deadline = state == .empty ? wanted : phaseDeadlineMs ?? wanted
+            joinPhaseNotBeforeMs = min(wanted, deadline)
+        }
         rebalance(nowMs: nowMs, effects: &effects)
     }
 
@@ -156,14 +166,19 @@ struct ClassicGroup: Sendable {
         precondition(state != .dead, "rebalancing dead group \(groupId)")
         if state != .preparingRebalance {
             for member in orderedMembers {
-                if let token = member.pendingSync { effects.respond(token, SyncResponse.failure(.rebalanceInProgress)) }
+                if let token = member.pendingSync {
+                    effects.respond(token, SyncResponse.failure(.rebalanceInProgress))
+                    // It was alive while parked: its session restarts now, as after any answer.
+                    members[member.memberId]?.lastHeartbeatMs = nowMs
+                }
                 members[member.memberId]?.pendingSync = nil
                 members[member.memberId]?.assignment = nil
             }
             state = .preparingRebalance
             phaseDeadlineMs = nowMs + Int64(members.values.map(\.rebalanceTimeoutMs).max() ?? 0)
         }
-        if awaitingJoinCount == members.count && pendingMemberDeadlinesMs.isEmpty {
+        let delayOver = joinPhaseNotBeforeMs.map { nowMs >= $0 } ?? true
+        if awaitingJoinCount == members.count && pendingMemberDeadlinesMs.isEmpty && delayOver {
             completeJoinPhase(nowMs: nowMs, effects: &effects)
         }
     }
@@ -177,6 +192,7 @@ struct ClassicGroup: Sendable {
         }
         precondition(generationId < Int32.max, "generation of \(groupId) exhausted")
         generationId += 1
+        joinPhaseNotBeforeMs = nil
         guard !members.isEmpty else {
             state = .empty
             protocolName = nil
@@ -232,6 +248,11 @@ struct ClassicGroup: Sendable {
             preconditionFailure("group \(groupId) has members but no common protocol")
         }
         return winner.key
+    }
+
+    /// The initial delay is over: from now on the join phase completes as soon as everyone has joined.
+    mutating func endInitialDelay() {
+        joinPhaseNotBeforeMs = nil
     }
 
     mutating func setPendingMember(_ memberId: String, deadlineMs: Int64?) {

@@ -5,7 +5,7 @@ extension GroupCoordinator {
     ///
     /// Any offset is accepted, a lower one too (that is how a consumer resets its position, as
     /// in Kafka); each result carries the previous offset so a checker can tell.
-    public mutating func commitOffsets(_ request: OffsetCommitRequest, nowMs: Int64) -> OffsetCommitOutcome {
+    public mutating func commitOffsets(_ request: CommitOffsetsRequest, nowMs: Int64) -> OffsetCommitOutcome {
         var effects = GroupEffects()
         if let error = commitGroupError(request) {
             let results = request.offsets.map { PartitionCommitResult(partition: $0.partition, error: error, previousOffset: nil) }
@@ -44,7 +44,7 @@ extension GroupCoordinator {
     }
 
     /// The group-level refusal of a commit; creates the group for a groupless commit if needed.
-    private mutating func commitGroupError(_ request: OffsetCommitRequest) -> GroupError? {
+    private mutating func commitGroupError(_ request: CommitOffsetsRequest) -> GroupError? {
         if request.groupId.isEmpty || request.groupId.utf8.count > limits.identifierBytesMax { return .invalidGroupId }
         if let group = group(request.groupId) {
             return group.commitError(
@@ -55,7 +55,7 @@ extension GroupCoordinator {
     }
 
     private static func entryError(
-        _ entry: OffsetCommitRequest.Entry, isNew: Bool, group: ClassicGroup, limits: GroupLimits
+        _ entry: CommitOffsetsRequest.Entry, isNew: Bool, group: ClassicGroup, limits: GroupLimits
     ) -> GroupError? {
         if entry.partition.topic.isEmpty || entry.partition.topic.utf8.count > limits.identifierBytesMax {
             return .invalidRequest

@@ -22,13 +22,17 @@ public struct GroupLimits: Sendable, Equatable {
     public var sessionTimeoutMsMin: Int32
     /// Largest session timeout a member may ask for (Kafka's group.max.session.timeout.ms).
     public var sessionTimeoutMsMax: Int32
+    /// How long the first join into an Empty group waits for more members, extended by each
+    /// newcomer up to the rebalance timeout (Kafka's group.initial.rebalance.delay.ms), so
+    /// consumers started together form one generation instead of one each. 0 waits not at all.
+    public var initialRebalanceDelayMs: Int32
 
     /// Creates limits; check them with `validate()`.
     public init(
         groupCountMax: Int, membersPerGroupMax: Int, protocolsPerMemberMax: Int,
         memberMetadataBytesMax: Int, assignmentBytesMax: Int, identifierBytesMax: Int,
         committedPartitionsPerGroupMax: Int, offsetMetadataBytesMax: Int,
-        sessionTimeoutMsMin: Int32, sessionTimeoutMsMax: Int32
+        sessionTimeoutMsMin: Int32, sessionTimeoutMsMax: Int32, initialRebalanceDelayMs: Int32
     ) {
         self.groupCountMax = groupCountMax
         self.membersPerGroupMax = membersPerGroupMax
@@ -40,14 +44,16 @@ public struct GroupLimits: Sendable, Equatable {
         self.offsetMetadataBytesMax = offsetMetadataBytesMax
         self.sessionTimeoutMsMin = sessionTimeoutMsMin
         self.sessionTimeoutMsMax = sessionTimeoutMsMax
+        self.initialRebalanceDelayMs = initialRebalanceDelayMs
     }
 
-    /// Kafka's defaults where Kafka has one (session timeouts 6 s to 30 min, 4 KiB offset metadata).
+    /// Kafka's defaults where Kafka has one (session timeouts 6 s to 30 min, 4 KiB offset
+    /// metadata, 3 s initial rebalance delay).
     public static let production = GroupLimits(
         groupCountMax: 100_000, membersPerGroupMax: 1_000, protocolsPerMemberMax: 16,
         memberMetadataBytesMax: 64 * 1024, assignmentBytesMax: 1024 * 1024, identifierBytesMax: 1_024,
         committedPartitionsPerGroupMax: 100_000, offsetMetadataBytesMax: 4_096,
-        sessionTimeoutMsMin: 6_000, sessionTimeoutMsMax: 1_800_000
+        sessionTimeoutMsMin: 6_000, sessionTimeoutMsMax: 1_800_000, initialRebalanceDelayMs: 3_000
     )
 
     /// Small bounds so that tests reach every limit quickly.
@@ -55,7 +61,7 @@ public struct GroupLimits: Sendable, Equatable {
         groupCountMax: 8, membersPerGroupMax: 4, protocolsPerMemberMax: 4,
         memberMetadataBytesMax: 256, assignmentBytesMax: 256, identifierBytesMax: 128,
         committedPartitionsPerGroupMax: 16, offsetMetadataBytesMax: 32,
-        sessionTimeoutMsMin: 100, sessionTimeoutMsMax: 60_000
+        sessionTimeoutMsMin: 100, sessionTimeoutMsMax: 60_000, initialRebalanceDelayMs: 0
     )
 
     /// Checks the bounds against each other.
@@ -80,6 +86,9 @@ public struct GroupLimits: Sendable, Equatable {
         if identifierBytesMax < MemberIdGenerator.memberIdBytesMax {
             throw GroupLimitsError(
                 message: "identifierBytesMax (\(identifierBytesMax)) must hold a generated member id (\(MemberIdGenerator.memberIdBytesMax) bytes)")
+        }
+        if initialRebalanceDelayMs < 0 {
+            throw GroupLimitsError(message: "initialRebalanceDelayMs must not be negative, is \(initialRebalanceDelayMs)")
         }
         if sessionTimeoutMsMin <= 0 || sessionTimeoutMsMin > sessionTimeoutMsMax {
             throw GroupLimitsError(

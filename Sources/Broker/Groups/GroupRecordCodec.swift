@@ -151,6 +151,24 @@ extension GroupSnapshot {
         self.init(
             groupId: groupId, protocolType: protocolType, generationId: generationId,
             protocolName: protocolName, leaderId: leaderId, members: members)
+        try validate()
+    }
+
+    /// What the coordinator assumes of a snapshot it loads; bytes that decode but break it are
+    /// refused here rather than trusted.
+    private func validate() throws(GroupRecordDecodingError) {
+        // The coordinator only ever writes generations it reached by counting up from 0, and
+        // must be able to start one more.
+        guard generationId >= 0 && generationId < Int32.max else {
+            throw GroupRecordDecodingError(message: "generation \(generationId) out of range")
+        }
+        guard Set(members.map(\.memberId)).count == members.count else {
+            throw GroupRecordDecodingError(message: "a member id appears twice in group \(groupId)")
+        }
+        let instanceIds = members.compactMap(\.groupInstanceId)
+        guard Set(instanceIds).count == instanceIds.count else {
+            throw GroupRecordDecodingError(message: "a group instance id appears twice in group \(groupId)")
+        }
     }
 }
 

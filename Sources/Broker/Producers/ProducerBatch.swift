@@ -28,6 +28,13 @@ public struct ProducerBatch: Sendable, Hashable {
         self.lastOffset = lastOffset
     }
 
+    /// Whether the header describes an idempotent batch the table can remember: a producer id,
+    /// epoch and sequences that are not negative (-1 marks a non-idempotent batch) and offsets
+    /// in order.
+    public var isIdempotent: Bool {
+        producerId >= 0 && producerEpoch >= 0 && baseSequence >= 0 && lastSequence >= 0 && firstOffset <= lastOffset
+    }
+
     /// The sequence that follows `sequence`.
     static func sequence(after sequence: Int32) -> Int32 {
         sequence == Int32.max ? 0 : sequence + 1

@@ -16,11 +16,13 @@ public struct ProducerStateTable: Sendable {
         self.limits = limits
     }
 
-    /// A table rebuilt from the log's idempotent batches, in offset order. Every producer
-    /// found counts as used at `nowMs`, so none expires the moment a node restarts.
+    /// A table rebuilt from the log's batch headers, in offset order. Headers that are not
+    /// `isIdempotent` (plain batches, or damage the log's checks let through) are skipped, so
+    /// any input is safe. Every producer found counts as used at `nowMs`, so none expires the
+    /// moment a node restarts.
     public init(limits: ProducerLimits, rebuildingFrom batches: some Sequence<ProducerBatch>, nowMs: Int64) {
         self.init(limits: limits)
-        for batch in batches { recordAppend(batch, nowMs: nowMs) }
+        for batch in batches where batch.isIdempotent { recordAppend(batch, nowMs: nowMs) }
     }
 
     /// The number of producers remembered.
@@ -50,8 +52,7 @@ public struct ProducerStateTable: Sendable {
     /// earlier leader; the newer epoch stays in force). A new producer beyond
     /// `producerCountMax` evicts the least recently used one.
     public mutating func recordAppend(_ batch: ProducerBatch, nowMs: Int64) {
-        precondition(batch.producerId >= 0, "recording a non-idempotent batch (producer id \(batch.producerId))")
-        precondition(batch.firstOffset <= batch.lastOffset, "batch offsets \(batch.firstOffset)...\(batch.lastOffset) reversed")
+        precondition(batch.isIdempotent, "recording a batch that check() would not accept: \(batch)")
         if producers[batch.producerId] == nil {
             if producers.count >= limits.producerCountMax { evictLeastRecentlyUsed() }
             producers[batch.producerId] = ProducerEntry(epoch: batch.producerEpoch, batches: [], lastAppendMs: nowMs)

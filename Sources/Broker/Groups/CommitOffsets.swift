@@ -1,5 +1,5 @@
-/// An OffsetCommit request, protocol-agnostic.
-public struct OffsetCommitRequest: Sendable, Equatable {
+/// An OffsetCommit request, protocol-agnostic (named apart from KafkaProtocol's wire type).
+public struct CommitOffsetsRequest: Sendable, Equatable {
     /// The group.
     public var groupId: String
     /// The member's generation; -1 for a commit from outside the group (admin tools, consumers
