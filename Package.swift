@@ -39,6 +39,7 @@ let package = Package(
                 "Transport",
                 "Storage",
                 "Raft",
+                "ClusterMetadata",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -60,7 +61,7 @@ let package = Package(
             name: "TransportTests",
             dependencies: ["Transport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Raft", "Storage", "Transport"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Raft", "Storage", "Transport", "ClusterMetadata"]),
         // chaos/: the history checker (pure: no cluster, no I/O beyond reading its inputs)
         // and the command that runs it on a history file and the replicas' final logs.
         .target(name: "ChaosCheck", path: "chaos/Sources/ChaosCheck"),

@@ -1,3 +1,4 @@
+import ClusterMetadata
 import Foundation
 import Raft
 import Storage
@@ -48,12 +49,12 @@ final class HostCluster: @unchecked Sendable {
 
     let root: String
     let ids: [NodeID]
-    let groups: [GroupID]
+    let groups: [RaftGroupID]
     let options: RaftHostOptions
     private(set) var hosts: [NodeID: TestHost] = [:]
     private var addresses: [NodeID: SocketAddress] = [:]
     /// The groups each node hosts, with the membership they were added with.
-    private var hosted: [NodeID: [GroupID: Membership]] = [:]
+    private var hosted: [NodeID: [RaftGroupID: Membership]] = [:]
     private let changes: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
 
@@ -64,7 +65,7 @@ final class HostCluster: @unchecked Sendable {
         self.root = (root as NSString).appendingPathComponent("tributary-hosts-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: self.root, withIntermediateDirectories: true)
         ids = (1...nodeCount).map { NodeID(UInt64($0)) }
-        groups = (1...groupCount).map { GroupID(UInt64($0)) }
+        groups = (1...groupCount).map { RaftGroupID(UInt64($0)) }
         self.options = options
         (changes, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let voters = voters ?? ids
@@ -81,7 +82,7 @@ final class HostCluster: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    func directory(of id: NodeID, group: GroupID) -> String { "\(root)/n\(id.rawValue)/g\(group.rawValue)" }
+    func directory(of id: NodeID, group: RaftGroupID) -> String { "\(root)/n\(id.rawValue)/g\(group.rawValue)" }
 
     private func start(_ id: NodeID, listeningAt address: SocketAddress) async throws {
         let loop = try EventLoop(name: "n\(id.rawValue)", limits: Self.limits)
@@ -117,7 +118,7 @@ final class HostCluster: @unchecked Sendable {
     }
 
     /// Starts hosting `group` on node `id` (kept across restarts).
-    func addGroup(_ group: GroupID, on id: NodeID, membership: Membership) async throws {
+    func addGroup(_ group: RaftGroupID, on id: NodeID, membership: Membership) async throws {
         hosted[id, default: [:]][group] = membership
         let directory = directory(of: id, group: group)
         try await hosts[id]!.run { try $0.addGroup(group, directory: directory, membership: membership) }
@@ -148,8 +149,8 @@ final class HostCluster: @unchecked Sendable {
     // MARK: - Observing
 
     /// Every live node's status of every group.
-    func statuses() async throws -> [NodeID: [GroupID: GroupStatus]] {
-        var all: [NodeID: [GroupID: GroupStatus]] = [:]
+    func statuses() async throws -> [NodeID: [RaftGroupID: GroupStatus]] {
+        var all: [NodeID: [RaftGroupID: GroupStatus]] = [:]
         for (id, node) in hosts {
             let statuses = try await node.run { $0.statuses }
             all[id] = Dictionary(uniqueKeysWithValues: statuses.map { ($0.group, $0) })
@@ -159,9 +160,9 @@ final class HostCluster: @unchecked Sendable {
 
     /// For each group, its leader's status when every live replica follows that leader in its
     /// term; nil while some group has none.
-    func agreedLeaders() async throws -> [GroupID: GroupStatus]? {
+    func agreedLeaders() async throws -> [RaftGroupID: GroupStatus]? {
         let all = try await statuses()
-        var leaders: [GroupID: GroupStatus] = [:]
+        var leaders: [RaftGroupID: GroupStatus] = [:]
         for group in groups {
             let replicas = all.values.compactMap { $0[group] }
             guard let leader = replicas.first(where: { $0.role == .leader }),
@@ -200,7 +201,7 @@ final class HostCluster: @unchecked Sendable {
     }
 
     /// The stored bytes of `group`'s log on node `id`, read in bounded pieces.
-    func logBytes(of id: NodeID, group: GroupID) async throws -> [UInt8] {
+    func logBytes(of id: NodeID, group: RaftGroupID) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         var next = Offset(0)
         while true {
@@ -213,7 +214,7 @@ final class HostCluster: @unchecked Sendable {
     }
 
     /// Proposes `batch` to the current leader of `group`.
-    func propose(_ batch: RecordBatch, to group: GroupID, leader: NodeID) async -> Result<ClosedRange<Offset>, ProposalFailure> {
+    func propose(_ batch: RecordBatch, to group: RaftGroupID, leader: NodeID) async -> Result<ClosedRange<Offset>, ProposalFailure> {
         await hosts[leader]!.host.propose(batch, to: group)
     }
 

@@ -1,3 +1,4 @@
+import ClusterMetadata
 import Raft
 import Testing
 import Transport
@@ -11,18 +12,18 @@ import Transport
         Message(from: sender, to: receiver, term: Term(term), body: body)
     }
 
-    static let mixed: [(GroupID, Message)] = [
-        (GroupID(1), message(.heartbeat(commit: LogIndex(41)))),
-        (GroupID(2), message(.heartbeatResponse)),
-        (GroupID(3), message(.voteRequest(VoteRequest(isPreVote: true, isTransfer: false, lastIndex: LogIndex(9), lastTerm: Term(3))))),
-        (GroupID(1 << 40), message(.append(AppendRequest(
+    static let mixed: [(RaftGroupID, Message)] = [
+        (RaftGroupID(1), message(.heartbeat(commit: LogIndex(41)))),
+        (RaftGroupID(2), message(.heartbeatResponse)),
+        (RaftGroupID(3), message(.voteRequest(VoteRequest(isPreVote: true, isTransfer: false, lastIndex: LogIndex(9), lastTerm: Term(3))))),
+        (RaftGroupID(1 << 40), message(.append(AppendRequest(
             prevIndex: LogIndex(4), prevTerm: Term(6),
             entries: [Entry(term: Term(7), index: LogIndex(5), lastIndex: LogIndex(7), payload: [1, 2, 3])],
             commit: LogIndex(4))))),
-        (GroupID(4), message(.appendResponse(AppendResponse(accepted: true, index: LogIndex(7))))),
+        (RaftGroupID(4), message(.appendResponse(AppendResponse(accepted: true, index: LogIndex(7))))),
     ]
 
-    static func body(_ entries: [(GroupID, Message)], bodyBytesMax: Int = 1 << 20) -> [PeerFrame] {
+    static func body(_ entries: [(RaftGroupID, Message)], bodyBytesMax: Int = 1 << 20) -> [PeerFrame] {
         var outbox = PeerOutbox(bodyBytesMax: bodyBytesMax)
         for (group, message) in entries { outbox.add(message, group: group) }
         return outbox.takeFrames().map(\.frame)
@@ -38,14 +39,14 @@ import Transport
     }
 
     @Test func heartbeatsAndTheirResponsesTakeAFewBytesEach() {
-        let heartbeat = RaftBatchFrame.encodeEntry(Self.message(.heartbeat(commit: LogIndex(1))), group: GroupID(1))
-        let response = RaftBatchFrame.encodeEntry(Self.message(.heartbeatResponse), group: GroupID(1))
+        let heartbeat = RaftBatchFrame.encodeEntry(Self.message(.heartbeat(commit: LogIndex(1))), group: RaftGroupID(1))
+        let response = RaftBatchFrame.encodeEntry(Self.message(.heartbeatResponse), group: RaftGroupID(1))
         #expect(heartbeat.count == 25)
         #expect(response.count == 17)
     }
 
     @Test func theOutboxSplitsAtTheFrameBoundAndKeepsOrderPerPeer() throws {
-        let heartbeats = (0..<100).map { (GroupID(UInt64($0)), Self.message(.heartbeat(commit: LogIndex(UInt64($0))))) }
+        let heartbeats = (0..<100).map { (RaftGroupID(UInt64($0)), Self.message(.heartbeat(commit: LogIndex(UInt64($0))))) }
         let frames = Self.body(heartbeats, bodyBytesMax: 4 + 25 * 30)
         #expect(frames.count == 4)
         #expect(frames.allSatisfy { $0.body.count <= 4 + 25 * 30 })
@@ -58,7 +59,7 @@ import Transport
         for peer in 1...3 {
             for group in 0..<50 {
                 let message = Message(from: Self.sender, to: NodeID(UInt64(peer)), term: Term(1), body: .heartbeatResponse)
-                outbox.add(message, group: GroupID(UInt64(group)))
+                outbox.add(message, group: RaftGroupID(UInt64(group)))
             }
         }
         let frames = outbox.takeFrames()
@@ -69,7 +70,7 @@ import Transport
 
     @Test func aMessageNamingAnotherSenderOrReceiverIsRejected() {
         let forged = Message(from: NodeID(9), to: Self.receiver, term: Term(1), body: .timeoutNow)
-        let body = Self.body([(GroupID(1), forged)])[0].body
+        let body = Self.body([(RaftGroupID(1), forged)])[0].body
         #expect(throws: RaftBatchDecodingError.self) {
             try RaftBatchFrame.decode(body, sender: Self.sender, receiver: Self.receiver)
         }

@@ -1,3 +1,4 @@
+import ClusterMetadata
 import Foundation
 import Raft
 import Storage
@@ -10,7 +11,7 @@ import Transport
 @Suite struct RaftHostMembershipTests {
     /// Asks `leader` for `change`; nil once it committed, else why it failed.
     static func changeMembership(
-        _ cluster: HostCluster, of group: GroupID, at leader: NodeID, _ change: MembershipChange
+        _ cluster: HostCluster, of group: RaftGroupID, at leader: NodeID, _ change: MembershipChange
     ) async throws -> ProposalFailure? {
         let node = cluster.hosts[leader]!
         return try await withCheckedThrowingContinuation { continuation in
@@ -30,7 +31,7 @@ import Transport
 
     @Test func aThirdNodeJoinsAsLearnerCatchesUpBecomesVoterAndTakesTheLeadershipOver() async throws {
         let (one, two, three) = (NodeID(1), NodeID(2), NodeID(3))
-        let group = GroupID(1)
+        let group = RaftGroupID(1)
         let cluster = try await HostCluster(
             groupCount: 1, root: NSTemporaryDirectory(), options: RaftHostTests.options, voters: [one, two])
         try await cluster.waitUntil("the two voters elect a leader") { try await cluster.agreedLeaders() != nil }

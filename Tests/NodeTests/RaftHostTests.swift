@@ -1,3 +1,4 @@
+import ClusterMetadata
 import Foundation
 import Raft
 import Storage
@@ -15,16 +16,16 @@ import Transport
     /// expects every one to commit at its own offsets.
     static func proposeEverywhere(
         _ cluster: HostCluster, count: Int, firstTag: Int
-    ) async throws -> [GroupID: [ClosedRange<Offset>]] {
+    ) async throws -> [RaftGroupID: [ClosedRange<Offset>]] {
         let leaders = try #require(try await cluster.agreedLeaders())
-        return try await withThrowingTaskGroup(of: (GroupID, Result<ClosedRange<Offset>, ProposalFailure>).self) { tasks in
+        return try await withThrowingTaskGroup(of: (RaftGroupID, Result<ClosedRange<Offset>, ProposalFailure>).self) { tasks in
             for group in cluster.groups {
                 let leader = leaders[group]!.leader!
                 for tag in firstTag..<(firstTag + count) {
                     tasks.addTask { (group, await cluster.propose(HostCluster.batch(tag), to: group, leader: leader)) }
                 }
             }
-            var committed: [GroupID: [ClosedRange<Offset>]] = [:]
+            var committed: [RaftGroupID: [ClosedRange<Offset>]] = [:]
             for try await (group, result) in tasks {
                 switch result {
                 case .success(let offsets): committed[group, default: []].append(offsets)
@@ -72,12 +73,12 @@ import Transport
 
         // A follower points at the leader; an unknown group is named.
         let leaders = try #require(try await cluster.agreedLeaders())
-        let leader = try #require(leaders[GroupID(1)]?.leader)
+        let leader = try #require(leaders[RaftGroupID(1)]?.leader)
         let follower = try #require(cluster.ids.first { $0 != leader })
-        let refused = await cluster.propose(HostCluster.batch(999), to: GroupID(1), leader: follower)
+        let refused = await cluster.propose(HostCluster.batch(999), to: RaftGroupID(1), leader: follower)
         #expect(refused == .failure(.notLeader(leaderHint: leader)))
-        let unknown = await cluster.propose(HostCluster.batch(999), to: GroupID(77), leader: leader)
-        #expect(unknown == .failure(.unknownGroup(GroupID(77))))
+        let unknown = await cluster.propose(HostCluster.batch(999), to: RaftGroupID(77), leader: leader)
+        #expect(unknown == .failure(.unknownGroup(RaftGroupID(77))))
         try await cluster.stopAll()
     }
 
@@ -85,7 +86,7 @@ import Transport
         let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: Self.options)
         try await cluster.waitUntil("the group has a leader") { try await cluster.agreedLeaders() != nil }
         try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
-        let group = GroupID(1)
+        let group = RaftGroupID(1)
         let leader = try #require(try await cluster.agreedLeaders()?[group]?.leader)
         let ids = cluster.ids
         let before = try await ids.asyncMap { try await cluster.hosts[$0]!.run { $0.counters.groupSyncs } }
@@ -142,22 +143,44 @@ import Transport
         try await cluster.stopAll()
     }
 
+    @Test func aHostThatHandsOffLeadershipBeforeStoppingLeadsNoGroupAndCommitsGoOnWithoutIt() async throws {
+        let cluster = try await HostCluster(groupCount: 6, root: NSTemporaryDirectory(), options: Self.options)
+        try await cluster.waitUntil("every group has a leader") { try await cluster.agreedLeaders() != nil }
+        _ = try await Self.proposeEverywhere(cluster, count: 3, firstTag: 0)
+        let leaders = try #require(try await cluster.agreedLeaders())
+        let counts = Dictionary(grouping: leaders.values.compactMap(\.leader), by: { $0 }).mapValues(\.count)
+        let leaving = counts.max { $0.value < $1.value }!.key
+
+        let startedAt = ContinuousClock.now
+        let handedOff = try await cluster.hosts[leaving]!.run { $0.handOffLeadership() }
+        #expect(handedOff.count == counts[leaving])
+        try await cluster.waitUntil("no group is led by \(leaving)") {
+            guard let leaders = try await cluster.agreedLeaders() else { return false }
+            return leaders.values.allSatisfy { $0.leader != leaving }
+        }
+        print("hand-off: \(handedOff.count) groups left \(leaving) after \(ContinuousClock.now - startedAt)")
+        try await cluster.stop(leaving)
+        let afterStop = try await Self.proposeEverywhere(cluster, count: 3, firstTag: 100)
+        #expect(cluster.groups.allSatisfy { afterStop[$0]?.count == 3 })
+        try await cluster.stopAll()
+    }
+
     @Test func aLeaderCutOffFromItsFollowersNeverReportsAProposalCommitted() async throws {
         var options = Self.options
         options.proposalTimeoutTicks = 30
         let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: options)
         try await cluster.waitUntil("the group has a leader") { try await cluster.agreedLeaders() != nil }
-        let leader = try #require(try await cluster.agreedLeaders()?[GroupID(1)]?.leader)
+        let leader = try #require(try await cluster.agreedLeaders()?[RaftGroupID(1)]?.leader)
         for id in cluster.ids where id != leader { try await cluster.stop(id) }
 
-        let outcome = await cluster.propose(HostCluster.batch(1), to: GroupID(1), leader: leader)
+        let outcome = await cluster.propose(HostCluster.batch(1), to: RaftGroupID(1), leader: leader)
         print("proposal to a leader without followers: \(outcome)")
         // Still leader (check-quorum has not yet stepped it down): it times out; else refused.
         switch outcome {
         case .failure(.timedOut), .failure(.notLeader): break
         default: Issue.record("expected a timeout or a refusal, got \(outcome)")
         }
-        let status = try #require(try await cluster.statuses()[leader]?[GroupID(1)])
+        let status = try #require(try await cluster.statuses()[leader]?[RaftGroupID(1)])
         #expect(status.highWatermark <= Offset(1), "nothing but the no-op may be committed")
         try await cluster.stopAll()
     }

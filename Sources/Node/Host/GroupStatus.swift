@@ -1,10 +1,11 @@
+import ClusterMetadata
 import Raft
 import Storage
 
 /// What a host reports about one of its groups (for `/v1/status`, metrics, and leader lookups).
 public struct GroupStatus: Sendable, Equatable {
     /// The group.
-    public var group: GroupID
+    public var group: RaftGroupID
     /// This replica's role.
     public var role: Role
     /// This replica's term.

@@ -1,9 +1,10 @@
+import ClusterMetadata
 import Raft
 import Storage
 
 /// One group on a host: its replica and what the host tracks about it. Loop thread only.
 final class HostedGroup {
-    let id: GroupID
+    let id: RaftGroupID
     let replica: PartitionReplica
     /// Proposals waiting for their commit.
     var proposals = PendingProposals()
@@ -14,7 +15,7 @@ final class HostedGroup {
     /// The status observers last heard of.
     var reportedStatus: GroupStatus?
 
-    init(id: GroupID, replica: PartitionReplica) {
+    init(id: RaftGroupID, replica: PartitionReplica) {
         self.id = id
         self.replica = replica
     }

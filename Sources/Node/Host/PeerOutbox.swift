@@ -1,3 +1,4 @@
+import ClusterMetadata
 import Raft
 import Transport
 
@@ -18,7 +19,7 @@ struct PeerOutbox {
     var isEmpty: Bool { batches.isEmpty }
 
     /// Queues `message` of `group` for its receiver.
-    mutating func add(_ message: Message, group: GroupID) {
+    mutating func add(_ message: Message, group: RaftGroupID) {
         let entry = RaftBatchFrame.encodeEntry(message, group: group)
         // RaftHostOptions.validate() keeps the largest append below the frame bound.
         precondition(

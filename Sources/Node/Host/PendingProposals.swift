@@ -19,11 +19,19 @@ struct PendingProposals {
     var count: Int { waiting.count }
 
     /// Adds a proposal appended at `indexes` in `term`; it fails after `deadlineTick`.
+    ///
+    /// Waiting proposals at or above `indexes` are failed as superseded first: the leader can
+    /// append there again only after another leader's entries replaced its log from below them
+    /// (it lost and regained the leadership), so they will never commit.
     mutating func add(_ indexes: ClosedRange<LogIndex>, term: Term, deadlineTick: UInt64, completion: @escaping Completion) {
-        precondition(
-            waiting.last.map { $0.indexes.upperBound < indexes.lowerBound && $0.deadlineTick <= deadlineTick } ?? true,
-            "proposal at \(indexes) (deadline \(deadlineTick)) does not follow the one before")
+        var superseded: [Waiting] = []
+        while let last = waiting.last, last.indexes.upperBound >= indexes.lowerBound {
+            precondition(last.term < term, "two proposals at \(indexes) in term \(term)")
+            superseded.append(waiting.removeLast())
+        }
+        precondition(waiting.last.map { $0.deadlineTick <= deadlineTick } ?? true, "deadlines go back in time")
         waiting.append(Waiting(indexes: indexes, term: term, deadlineTick: deadlineTick, completion: completion))
+        for proposal in superseded.reversed() { proposal.completion(.failure(.superseded)) }
     }
 
     /// Completes every proposal at or below `commit`: committed when the log still holds it in

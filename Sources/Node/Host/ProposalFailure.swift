@@ -1,3 +1,4 @@
+import ClusterMetadata
 import Raft
 
 /// Why a proposal to a hosted group did not commit.
@@ -5,7 +6,7 @@ public enum ProposalFailure: Error, Sendable, Equatable {
     /// This replica does not lead its group; the leader it knows of, if any, to retry there.
     case notLeader(leaderHint: NodeID?)
     /// No group with this id is hosted here.
-    case unknownGroup(GroupID)
+    case unknownGroup(RaftGroupID)
     /// The batch cannot be proposed: a control batch (only Raft writes those) or one larger
     /// than the log's `batchBytesMax`.
     case invalidBatch(String)

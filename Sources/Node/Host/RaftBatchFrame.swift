@@ -1,3 +1,4 @@
+import ClusterMetadata
 import Raft
 
 /// The body of a peer frame of kind ``kind``: the Raft messages of many groups from one node to
@@ -29,7 +30,7 @@ public enum RaftBatchFrame {
     }
 
     /// The encoded entry for `message` of `group` (without the frame's count).
-    static func encodeEntry(_ message: Message, group: GroupID) -> [UInt8] {
+    static func encodeEntry(_ message: Message, group: RaftGroupID) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(entryHeaderBytes + 16)
         appendUInt64(group.rawValue, to: &bytes)
@@ -53,16 +54,16 @@ public enum RaftBatchFrame {
     ///   including a full message whose sender or receiver is not the link's.
     public static func decode(
         _ body: [UInt8], sender: NodeID, receiver: NodeID
-    ) throws(RaftBatchDecodingError) -> [(GroupID, Message)] {
+    ) throws(RaftBatchDecodingError) -> [(RaftGroupID, Message)] {
         var reader = BodyReader(bytes: body)
         let count = Int(try reader.uint32("count"))
         guard count <= (body.count - countBytes) / entryBytesMin else {
             throw RaftBatchDecodingError("\(count) entries cannot fit in \(body.count) bytes")
         }
-        var decoded: [(GroupID, Message)] = []
+        var decoded: [(RaftGroupID, Message)] = []
         decoded.reserveCapacity(count)
         for _ in 0..<count {
-            let group = GroupID(try reader.uint64("group"))
+            let group = RaftGroupID(try reader.uint64("group"))
             let rawTag = try reader.uint8("tag")
             guard let tag = Tag(rawValue: rawTag) else { throw RaftBatchDecodingError("unknown entry tag \(rawTag)") }
             let message: Message

@@ -1,3 +1,4 @@
+import ClusterMetadata
 import Logging
 import Raft
 import Transport
@@ -13,7 +14,7 @@ extension RaftHost {
     /// Notes that `group` may have work and makes sure a host cycle runs at the end of this turn
     /// (a zero-delay timer fires once the turn's I/O callbacks are done, so everything that
     /// arrived in the turn shares one cycle and one frame per peer).
-    func markDirty(_ group: GroupID) {
+    func markDirty(_ group: RaftGroupID) {
         dirtyGroups.insert(group)
         if !isClosed && !cycleTimer.isScheduled { cycleTimer.schedule(after: .zero) { [weak self] in self?.runCycle() } }
     }

@@ -1,3 +1,4 @@
+import ClusterMetadata
 import Raft
 import Storage
 
@@ -10,7 +11,7 @@ extension RaftHost {
     /// ``status(of:)``), `.promoteLearner`, then `.remove` of the old member. One change at a
     /// time: the next is refused (``ProposalFailure/refused(_:)``) until the previous commits.
     public func changeMembership(
-        of group: GroupID, _ change: MembershipChange, completion: @escaping (Result<Void, ProposalFailure>) -> Void
+        of group: RaftGroupID, _ change: MembershipChange, completion: @escaping (Result<Void, ProposalFailure>) -> Void
     ) {
         assertInLoop()
         let hosted: HostedGroup
@@ -38,7 +39,7 @@ extension RaftHost {
     /// leader shows in ``status(of:)`` and ``onStatusChange``. Proposals are refused meanwhile;
     /// the transfer is abandoned after an election timeout.
     /// - Throws: ``ProposalFailure`` when this node does not lead the group or `target` cannot.
-    public func transferLeadership(of group: GroupID, to target: NodeID) throws(ProposalFailure) {
+    public func transferLeadership(of group: RaftGroupID, to target: NodeID) throws(ProposalFailure) {
         assertInLoop()
         let hosted = try servingGroup(group).get()
         do {
@@ -51,8 +52,28 @@ extension RaftHost {
         markDirty(group)
     }
 
+    /// Starts handing every group this node leads to its most caught-up other voter (before a
+    /// graceful shutdown, so clients wait for a transfer instead of an election timeout).
+    /// - Returns: the groups whose transfer started; the new leaders show in ``onStatusChange``.
+    @discardableResult
+    public func handOffLeadership() -> [RaftGroupID] {
+        assertInLoop()
+        var started: [RaftGroupID] = []
+        for group in groups.values where group.isServing && group.replica.core.currentRole == .leader {
+            let core = group.replica.core
+            let matches = core.metrics.followerMatchIndexes
+            // The highest match index; among equals the lowest id (`max` keeps the first).
+            let successor = core.currentMembership.voters.filter { $0 != localID }.sorted()
+                .max { (matches[$0] ?? .zero) < (matches[$1] ?? .zero) }
+            guard let successor, (try? group.replica.transferLeadership(to: successor)) != nil else { continue }
+            started.append(group.id)
+            markDirty(group.id)
+        }
+        return started.sorted()
+    }
+
     /// The hosted, working group `group`, or why there is none.
-    func servingGroup(_ group: GroupID) -> Result<HostedGroup, ProposalFailure> {
+    func servingGroup(_ group: RaftGroupID) -> Result<HostedGroup, ProposalFailure> {
         guard !isClosed else { return .failure(.groupStopped) }
         guard let hosted = groups[group] else { return .failure(.unknownGroup(group)) }
         if let failure = hosted.failure { return .failure(.storageFailed(failure)) }

@@ -1,3 +1,4 @@
+import ClusterMetadata
 import Logging
 import Raft
 import Storage
@@ -12,7 +13,7 @@ extension RaftHost {
     /// The batch must be a valid, non-control batch of at most the log's `batchBytesMax`: Raft
     /// stamps its offsets and term when the leader appends it.
     public func propose(
-        _ batch: RecordBatch, to group: GroupID,
+        _ batch: RecordBatch, to group: RaftGroupID,
         completion: @escaping (Result<ClosedRange<Offset>, ProposalFailure>) -> Void
     ) {
         assertInLoop()
@@ -43,7 +44,7 @@ extension RaftHost {
     /// ``propose(_:to:completion:)``).
     /// - Returns: the batch's Kafka offsets, or why it failed (``ProposalFailure/hostUnavailable(_:)``
     ///   when the loop's job queue is full or the loop is shut down).
-    public func propose(_ batch: RecordBatch, to group: GroupID) async -> Result<ClosedRange<Offset>, ProposalFailure> {
+    public func propose(_ batch: RecordBatch, to group: RaftGroupID) async -> Result<ClosedRange<Offset>, ProposalFailure> {
         await withCheckedContinuation { continuation in
             do {
                 try loop.execute { self.propose(batch, to: group) { continuation.resume(returning: $0) } }
@@ -62,7 +63,7 @@ extension RaftHost {
         assertInLoop()
         guard !isClosed else { return }
         counters.framesReceived += 1
-        let entries: [(GroupID, Message)]
+        let entries: [(RaftGroupID, Message)]
         do {
             guard frame.kind == RaftBatchFrame.kind else {
                 throw RaftBatchDecodingError("frame kind \(frame.kind) is not a raft batch")

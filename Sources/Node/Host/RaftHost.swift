@@ -1,3 +1,4 @@
+import ClusterMetadata
 import Logging
 import Raft
 import Storage
@@ -38,9 +39,9 @@ public final class RaftHost: @unchecked Sendable {
     public internal(set) var counters = RaftHostCounters()
 
     let send: (NodeID, PeerFrame) -> SendOutcome
-    var groups: [GroupID: HostedGroup] = [:]
+    var groups: [RaftGroupID: HostedGroup] = [:]
     /// Groups that may have work for the next host cycle.
-    var dirtyGroups: Set<GroupID> = []
+    var dirtyGroups: Set<RaftGroupID> = []
     var outbox: PeerOutbox
     var tickCount: UInt64 = 0
     var isClosed = false
@@ -79,7 +80,7 @@ public final class RaftHost: @unchecked Sendable {
     ///   no Raft state yet (a restarted replica keeps its own).
     /// - Throws: ``RaftHostError`` when the id is in use or the host is closed; storage and Raft
     ///   errors when the replica cannot open.
-    public func addGroup(_ group: GroupID, directory: String, membership: Membership) throws {
+    public func addGroup(_ group: RaftGroupID, directory: String, membership: Membership) throws {
         assertInLoop()
         guard !isClosed else { throw RaftHostError("host \(localID) is shut down") }
         guard groups[group] == nil else { throw RaftHostError("group \(group) is already hosted on \(localID)") }
@@ -93,7 +94,7 @@ public final class RaftHost: @unchecked Sendable {
     /// Stops hosting `group`: its pending proposals fail with ``ProposalFailure/groupStopped``
     /// and its messages are dropped from now on. Its files stay (deleting data is the caller's
     /// decision, after the group's membership no longer names this node).
-    public func removeGroup(_ group: GroupID) {
+    public func removeGroup(_ group: RaftGroupID) {
         assertInLoop()
         guard let removed = groups.removeValue(forKey: group) else { return }
         dirtyGroups.remove(group)
@@ -101,13 +102,13 @@ public final class RaftHost: @unchecked Sendable {
     }
 
     /// The ids of the hosted groups.
-    public var groupIDs: [GroupID] {
+    public var groupIDs: [RaftGroupID] {
         assertInLoop()
         return groups.keys.sorted()
     }
 
     /// The status of `group`, nil when it is not hosted here.
-    public func status(of group: GroupID) -> GroupStatus? {
+    public func status(of group: RaftGroupID) -> GroupStatus? {
         assertInLoop()
         return groups[group]?.status
     }
@@ -121,7 +122,7 @@ public final class RaftHost: @unchecked Sendable {
     /// Reads whole stored batches of `group`'s log from `offset` (the broker's fetch path, and
     /// tests comparing replicas).
     /// - Throws: ``RaftHostError`` for an unknown group; storage errors.
-    public func read(_ group: GroupID, from offset: Offset, maxBytes: Int) throws -> LogRead {
+    public func read(_ group: RaftGroupID, from offset: Offset, maxBytes: Int) throws -> LogRead {
         assertInLoop()
         guard let hosted = groups[group] else { throw RaftHostError("group \(group) is not hosted on \(localID)") }
         return try hosted.replica.log.read(from: offset, maxBytes: maxBytes)
