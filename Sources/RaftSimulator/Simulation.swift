@@ -6,13 +6,13 @@ public struct SimulationResult: Sendable {
     public var seed: UInt64
     /// Events simulated (ticks, deliveries, writes, faults...).
     public var events: Int
-    /// Elections started, over all replicas and incarnations.
+    /// Elections started, over all groups, replicas and incarnations.
     public var elections: UInt64
-    /// Entries acknowledged to the client as committed.
+    /// Entries acknowledged to the client as committed, over all groups.
     public var entriesCommitted: Int
-    /// Membership steps the leaders accepted.
+    /// Membership steps the leaders of all groups accepted.
     public var membershipChanges: Int
-    /// Leadership transfers the leaders started.
+    /// Leadership transfers the leaders of all groups started.
     public var leadershipTransfers: Int
     /// The first invariant violated, if any.
     public var violation: String?

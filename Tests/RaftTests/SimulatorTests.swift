@@ -1,6 +1,6 @@
 import Testing
 @_spi(Testing) import Raft
-@_spi(Testing) import RaftSimulator
+@_spi(Testing) @testable import RaftSimulator
 
 @Suite struct SimulatorTests {
     @Test func aThousandSeedsOfThreeReplicasViolateNoInvariant() {
@@ -55,6 +55,14 @@ import Testing
         let b = second.run()
         #expect(a.events == b.events && a.elections == b.elections && a.entriesCommitted == b.entriesCommitted)
         #expect(a.membershipChanges == b.membershipChanges && a.leadershipTransfers == b.leadershipTransfers)
+    }
+
+    @Test func aCrashTakesDownEveryReplicaOfItsNodeAndARestartBringsThemAllBack() {
+        var simulation = Simulation(seed: 5, options: SimulationOptions(nodeCount: 3, groupCount: 4))
+        simulation.crash(1)
+        #expect(simulation.groups.allSatisfy { !$0.replicas[1].isUp && $0.replicas[0].isUp && $0.replicas[2].isUp })
+        simulation.restart(1)
+        #expect(simulation.groups.allSatisfy { $0.replicas.allSatisfy(\.isUp) })
     }
 
     @Test func aFailingGroupAmongManyIsNamedWithItsTraceAndReproducesExactly() throws {
