@@ -95,10 +95,10 @@ struct SafetyChecker {
     }
 
     /// No acknowledged entry is lost: each stays durable on a majority (or removed as a prefix).
-    func checkAcknowledgedDurability(_ nodes: [SimulatedNode], quorumCount: Int) -> String? {
+    func checkAcknowledgedDurability(_ replicas: [SimulatedReplica], quorumCount: Int) -> String? {
         for index in acknowledged.keys.sorted() {
             let entry = acknowledged[index]!
-            let holders = nodes.filter { $0.durableLog.firstIndex > index || $0.durableLog.term(at: index) == entry.term }
+            let holders = replicas.filter { $0.durableLog.firstIndex > index || $0.durableLog.term(at: index) == entry.term }
             if holders.count < quorumCount {
                 return "acknowledged entry lost: \(index)@\(entry.term) is durable on \(holders.map(\.id)) only"
             }

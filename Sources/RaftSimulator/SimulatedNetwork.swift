@@ -1,8 +1,13 @@
 import Raft
 
-/// Messages in flight between replicas, with per-link cuts (partitions).
+/// Messages in flight between nodes, for every group, with per-link cuts (partitions).
+///
+/// A link joins two nodes, not two replicas: as in a real node, where every group's messages to
+/// a peer share one connection, a cut link drops all groups' messages between its nodes, and a
+/// reliable link keeps them in order across groups.
 struct SimulatedNetwork {
     struct InFlight {
+        var group: Int
         var message: Message
         var dueTick: Int
         var sequence: UInt64
@@ -24,29 +29,27 @@ struct SimulatedNetwork {
 
     func isCut(from: NodeID, to: NodeID) -> Bool { cutLinks.contains(Link(from: from, to: to)) }
 
-    mutating func enqueue(_ message: Message, dueTick: Int) {
+    /// Sends `message` of group `group`, to be delivered at `dueTick` (later once reliable, to
+    /// stay behind what its link already carries).
+    mutating func enqueue(_ message: Message, group: Int, dueTick: Int) {
         var dueTick = dueTick
         if isReliable {
             let link = Link(from: message.from, to: message.to)
             dueTick = max(dueTick, lastDueTicks[link] ?? 0)
             lastDueTicks[link] = dueTick
         }
-        inFlight.append(InFlight(message: message, dueTick: dueTick, sequence: nextSequence))
+        inFlight.append(InFlight(group: group, message: message, dueTick: dueTick, sequence: nextSequence))
         nextSequence += 1
     }
 
-    /// Removes and returns one message due by `tick`: the oldest once reliable, else one chosen
-    /// by `pick` among the due ones (so delivery order differs from send order).
-    mutating func takeDue(by tick: Int, pick: (Int) -> Int) -> Message? {
+    /// Removes and returns one message due by `tick`, with its group: the oldest once reliable,
+    /// else one chosen by `pick` among the due ones (so delivery order differs from send order).
+    mutating func takeDue(by tick: Int, pick: (Int) -> Int) -> (group: Int, message: Message)? {
         let due = inFlight.indices.filter { inFlight[$0].dueTick <= tick }
         guard !due.isEmpty else { return nil }
         let position = isReliable ? due[0] : due[pick(due.count)]
-        return inFlight.remove(at: position).message
-    }
-
-    /// Drops every message to or from `node` (its connections break when it crashes).
-    mutating func dropAll(involving node: NodeID) {
-        inFlight.removeAll { $0.message.to == node || $0.message.from == node }
+        let taken = inFlight.remove(at: position)
+        return (taken.group, taken.message)
     }
 
     mutating func healAll() { cutLinks = [] }

@@ -1,64 +1,77 @@
 @_spi(Testing) import Raft
 
 extension Simulation {
-    /// The fault phase's random changes to the world, once per tick.
+    /// The fault phase's random changes to the world, once per tick. Crashes, restarts and
+    /// partitions act on nodes, so on every group at once; prefix removal on one replica.
     mutating func injectFaults() {
-        let downCount = nodes.filter { !$0.isUp }.count
-        for index in nodes.indices {
-            if nodes[index].isUp {
+        let downCount = nodeIDs.indices.filter { !isUp($0) }.count
+        for node in nodeIDs.indices {
+            if isUp(node) {
                 // Keep a majority up so the run keeps making progress worth checking.
-                if downCount < nodes.count - quorumCount && perMilleChance(options.crashPerMille) { crash(index) }
+                if downCount < nodeIDs.count - quorumCount && perMilleChance(options.crashPerMille) { crash(node) }
             } else if percentChance(10) {
-                restart(index)
+                restart(node)
             }
         }
         if perMilleChance(options.partitionPerMille) { changePartitions() }
         if let isolation = pendingIsolation, isolation.tick <= tick {
             pendingIsolation = nil
             network.healAll()
-            for other in nodes.map(\.id) where other != isolation.node {
+            for other in nodeIDs where other != isolation.node {
                 network.cutLinks.insert(.init(from: isolation.node, to: other))
                 network.cutLinks.insert(.init(from: other, to: isolation.node))
             }
-            record(.partitioned("isolated new leader \(isolation.node)"))
+            recordOnEveryGroup(.partitioned("isolated new leader \(isolation.node)"))
             events += 1
         }
-        for index in nodes.indices where nodes[index].isUp && perMilleChance(options.prefixRemovalPerMille) {
-            removePrefix(on: index)
+        for group in groups.indices {
+            for node in nodeIDs.indices where isUp(node) && perMilleChance(options.prefixRemovalPerMille) {
+                removePrefix(in: group, on: node)
+            }
         }
     }
 
-    mutating func crash(_ index: Int) {
-        tearPendingWrite(on: index)
-        nodes[index].crash()
-        record(.crashed(nodes[index].id))
+    /// Crashes node `node`: every replica on it loses its write in flight (or keeps a torn
+    /// prefix of it) together.
+    mutating func crash(_ node: Int) {
+        for group in groups.indices {
+            tearPendingWrite(in: group, on: node)
+            groups[group].replicas[node].crash()
+        }
+        recordOnEveryGroup(.crashed(nodeIDs[node]))
         events += 1
-        if let problem = checker.checkAcknowledgedDurability(nodes, quorumCount: quorumCount) { violation = violation ?? problem }
+        for group in groups.indices {
+            if let problem = groups[group].checker.checkAcknowledgedDurability(groups[group].replicas, quorumCount: quorumCount) {
+                fail(problem, in: group)
+            }
+        }
     }
 
     /// A crash may leave part of an unsynced write on disk: a prefix of its entries (what the
     /// page cache flushed), never its hard state, which is written after the entries.
-    private mutating func tearPendingWrite(on index: Int) {
-        guard let ready = nodes[index].pendingReady?.ready, ready.logStart == nil, !ready.entries.isEmpty,
+    private mutating func tearPendingWrite(in group: Int, on node: Int) {
+        guard let ready = groups[group].replicas[node].pendingReady?.ready, ready.logStart == nil, !ready.entries.isEmpty,
               percentChance(50)
         else { return }
         let torn = Array(ready.entries.prefix(Int.random(in: 0...ready.entries.count, using: &random)))
         guard !torn.isEmpty else { return }
-        let log = nodes[index].durableLog
-        if let problem = checker.checkTruncation(of: log, from: torn[0].index, node: nodes[index].id) { return fail(problem) }
+        let id = nodeIDs[node]
+        let log = groups[group].replicas[node].durableLog
+        if let problem = groups[group].checker.checkTruncation(of: log, from: torn[0].index, node: id) { return fail(problem, in: group) }
         log.append(torn)
-        if let problem = checker.checkDurableAppend(torn, node: nodes[index].id, log: log) { return fail(problem) }
-        record(.tornWrite(nodes[index].id, entries: torn))
+        if let problem = groups[group].checker.checkDurableAppend(torn, node: id, log: log) { return fail(problem, in: group) }
+        record(.tornWrite(id, entries: torn), in: group)
     }
 
-    mutating func restart(_ index: Int) {
-        nodes[index].start(seed: random.next())
-        record(.restarted(nodes[index].id))
+    /// Restarts node `node`: every replica on it from its durable state.
+    mutating func restart(_ node: Int) {
+        for group in groups.indices { groups[group].replicas[node].start(seed: random.next()) }
+        recordOnEveryGroup(.restarted(nodeIDs[node]))
         events += 1
     }
 
     private mutating func changePartitions() {
-        let ids = nodes.map(\.id)
+        let ids = nodeIDs
         network.healAll()
         var links: [SimulatedNetwork.Link] = []
         let layout: String
@@ -75,7 +88,8 @@ extension Simulation {
             links.append(.init(from: from, to: to))
             layout = "asymmetric \(from) -/-> \(to)"
         case 3:
-            let leader = nodes.compactMap(\.core).first { $0.currentRole == .leader }?.id ?? ids.randomElement(using: &random)!
+            // The leader of one group, taken in turn so that every group's leaders get isolated.
+            let leader = groups[tick % groups.count].leaderPosition.map { ids[$0] } ?? ids.randomElement(using: &random)!
             for other in ids where other != leader { links += [.init(from: leader, to: other), .init(from: other, to: leader)] }
             layout = "isolated \(leader)"
         default:
@@ -86,64 +100,65 @@ extension Simulation {
             layout = "bridge \(bridge) between \(left.sorted()) and the rest"
         }
         network.cutLinks = Set(links)
-        record(.partitioned(layout))
+        recordOnEveryGroup(.partitioned(layout))
         events += 1
     }
 
-    private mutating func removePrefix(on index: Int) {
-        let log = nodes[index].durableLog
-        let before = min(nodes[index].durableApplied, log.lastIndex).next
-        guard before > log.firstIndex, nodes[index].pendingReady?.ready.logStart == nil else { return }
+    private mutating func removePrefix(in group: Int, on node: Int) {
+        let replica = groups[group].replicas[node]
+        let log = replica.durableLog
+        let before = min(replica.durableApplied, log.lastIndex).next
+        guard before > log.firstIndex, replica.pendingReady?.ready.logStart == nil else { return }
         log.removePrefix(before: before)
-        record(.removedPrefix(nodes[index].id, before: before))
+        record(.removedPrefix(nodeIDs[node], before: before), in: group)
         events += 1
     }
 
-    /// The client and the operator: proposes a few entries to whichever replica leads, and now
-    /// and then a membership step or a leadership transfer.
-    mutating func proposeWorkload() {
-        guard let leaderIndex = nodes.indices.first(where: { nodes[$0].core?.currentRole == .leader }) else { return }
-        if perMilleChance(options.membershipChangePerMille) { proposeMembershipStep(at: leaderIndex) }
-        if perMilleChance(options.leadershipTransferPerMille) { transferLeadership(from: leaderIndex) }
-        guard nodes[leaderIndex].core!.currentRole == .leader else { return }
+    /// The client and the operator of group `group`: proposes a few entries to whichever replica
+    /// leads, and now and then a membership step or a leadership transfer.
+    mutating func proposeWorkload(in group: Int) {
+        guard let leader = groups[group].leaderPosition else { return }
+        if perMilleChance(options.membershipChangePerMille) { proposeMembershipStep(in: group, at: leader) }
+        if perMilleChance(options.leadershipTransferPerMille) { transferLeadership(in: group, from: leader) }
+        guard groups[group].replicas[leader].core!.currentRole == .leader else { return }
         for _ in 0..<Int.random(in: 0...options.proposalsPerTickMax, using: &random) {
-            let id = nextPayloadID
+            let id = groups[group].nextPayloadID
             let indexCount = UInt64.random(in: 1...3, using: &random)
             var payload = withUnsafeBytes(of: id.bigEndian) { Array($0) }
             payload += [UInt8](repeating: UInt8(truncatingIfNeeded: id), count: Int.random(in: 0...24, using: &random))
-            guard let index = try? nodes[leaderIndex].core!.propose(payload, indexCount: indexCount) else { return }
-            nextPayloadID += 1
-            record(.proposed(nodes[leaderIndex].id, index: index, indexCount: indexCount, id: id))
+            guard let index = try? groups[group].replicas[leader].core!.propose(payload, indexCount: indexCount) else { return }
+            groups[group].nextPayloadID += 1
+            record(.proposed(nodeIDs[leader], index: index, indexCount: indexCount, id: id), in: group)
             events += 1
         }
     }
 
     /// Cycles membership through: all voters, one removed, it back as a learner, it promoted.
-    private mutating func proposeMembershipStep(at leaderIndex: Int) {
-        let leader = nodes[leaderIndex].core!
-        let membership = leader.latestMembership
+    private mutating func proposeMembershipStep(in group: Int, at leader: Int) {
+        let membership = groups[group].replicas[leader].core!.latestMembership
         let change: MembershipChange
-        if let outsider = nodes.map(\.id).first(where: { !membership.contains($0) }) {
+        if let outsider = nodeIDs.first(where: { !membership.contains($0) }) {
             change = .addLearner(outsider)
         } else if let learner = membership.learners.first {
             change = .promoteLearner(learner)
-        } else if membership.voters.count == nodes.count, nodes.count > 1 {
+        } else if membership.voters.count == nodeIDs.count, nodeIDs.count > 1 {
             change = .remove(membership.voters.randomElement(using: &random)!)
         } else {
             return
         }
-        guard let index = try? nodes[leaderIndex].core!.proposeMembershipChange(change) else { return }
-        record(.membershipChange(leader.id, change, index: index))
-        membershipChanges += 1
+        guard let index = try? groups[group].replicas[leader].core!.proposeMembershipChange(change) else { return }
+        record(.membershipChange(nodeIDs[leader], change, index: index), in: group)
+        groups[group].membershipChanges += 1
         events += 1
     }
 
-    private mutating func transferLeadership(from leaderIndex: Int) {
-        let leader = nodes[leaderIndex].core!
-        guard let target = leader.latestMembership.voters.filter({ $0 != leader.id }).randomElement(using: &random) else { return }
-        guard (try? nodes[leaderIndex].core!.transferLeadership(to: target)) != nil else { return }
-        record(.leadershipTransfer(from: leader.id, to: target))
-        leadershipTransfers += 1
+    private mutating func transferLeadership(in group: Int, from leader: Int) {
+        let leaderID = nodeIDs[leader]
+        let voters = groups[group].replicas[leader].core!.latestMembership.voters
+        guard let target = voters.filter({ $0 != leaderID }).randomElement(using: &random) else { return }
+        guard (try? groups[group].replicas[leader].core!.transferLeadership(to: target)) != nil else { return }
+        record(.leadershipTransfer(from: leaderID, to: target), in: group)
+        groups[group].leadershipTransfers += 1
         events += 1
     }
 }

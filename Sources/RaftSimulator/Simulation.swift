@@ -6,65 +6,80 @@ public struct SimulationResult: Sendable {
     public var seed: UInt64
     /// Events simulated (ticks, deliveries, writes, faults...).
     public var events: Int
-    /// Elections started, over all replicas and incarnations.
+    /// Elections started, over all groups, replicas and incarnations.
     public var elections: UInt64
-    /// Entries acknowledged to the client as committed.
+    /// Entries acknowledged to the client as committed, over all groups.
     public var entriesCommitted: Int
-    /// Membership steps the leaders accepted.
+    /// Membership steps the leaders of all groups accepted.
     public var membershipChanges: Int
-    /// Leadership transfers the leaders started.
+    /// Leadership transfers the leaders of all groups started.
     public var leadershipTransfers: Int
     /// The first invariant violated, if any.
     public var violation: String?
-    /// The last events before the violation (empty without one), oldest first.
+    /// The group whose check failed (nil without a violation, or for a run-wide one).
+    public var failingGroup: Int?
+    /// The last events of the failing group (group 0 for a run-wide violation) before the
+    /// violation, oldest first; empty without one.
     public var trace: [String]
 
-    /// A readable account of a failed run: the seed, the violation, the trace.
+    /// A readable account of a failed run: the seed, the group, the violation, the trace.
     public var failureReport: String {
         guard let violation else { return "seed \(seed): ok" }
-        return (["seed \(seed): VIOLATION \(violation)", "last events:"] + trace).joined(separator: "\n")
+        let group = failingGroup.map { "group \($0): " } ?? ""
+        return (["seed \(seed): VIOLATION \(group)\(violation)", "last events:"] + trace).joined(separator: "\n")
     }
 }
 
-/// One deterministic run of a Raft group in a hostile world, driven by one seed.
+/// One deterministic run of Raft groups in a hostile world, driven by one seed.
 ///
-/// A fault phase (message drop, delay, duplication and reordering, partitions, crashes that
-/// lose unsynced writes, prefix removal, a continuous workload) is followed by a healed phase
-/// that must reach liveness within `livenessTicksMax`. `SafetyChecker` runs after every event.
+/// Every simulated node hosts one replica of each of `options.groupCount` groups, as a real node
+/// hosts a replica of each partition: the network carries all groups' messages per node pair,
+/// so a partition cuts every group between the nodes it separates, and a crash takes down all
+/// replicas of a node at once, each losing its own unsynced write. A fault phase (message drop,
+/// delay, duplication and reordering, partitions, crashes, prefix removal, a continuous workload
+/// on every group) is followed by a healed phase in which every group must reach liveness within
+/// `livenessTicksMax`. Each group's `SafetyChecker` runs after every event touching it.
 public struct Simulation {
     let seed: UInt64
     let options: SimulationOptions
     var random: SplitMix64
-    var nodes: [SimulatedNode] = []
+    let nodeIDs: [NodeID]
+    var groups: [SimulatedGroup] = []
     var network = SimulatedNetwork()
-    var checker = SafetyChecker()
-    var trace: Trace
     var tick = 0
     var events = 0
     var eventsThisTick = 0
     var violation: String?
-    var nextPayloadID: UInt64 = 1
-    /// A new leader to cut off, and when.
+    var failingGroup: Int?
+    /// The replicas the drain must look at, by `node * groupCount + group` (the drain's order):
+    /// those touched since they last had nothing to do. An untouched core has no new `Ready`
+    /// and, within a tick, no write falls due, so skipping it changes nothing, and a drain costs
+    /// per event rather than per event and replica.
+    var replicasToVisit: [Bool]
+    /// A new leader's node to cut off, and when.
     var pendingIsolation: (node: NodeID, tick: Int)?
-    var membershipChanges = 0
-    var leadershipTransfers = 0
     let quorumCount: Int
 
     /// Prepares a run of `options` driven by `seed`.
     public init(seed: UInt64, options: SimulationOptions) {
-        precondition(options.nodeCount >= 1, "a group has at least one replica")
+        precondition(options.nodeCount >= 1 && options.groupCount >= 1, "a run has at least one node and one group")
         self.seed = seed
         self.options = options
         self.random = SplitMix64(seed: seed)
-        self.trace = Trace(countMax: options.traceEventCountMax)
         let ids = (1...options.nodeCount).map { NodeID(UInt64($0)) }
+        self.nodeIDs = ids
+        self.replicasToVisit = Array(repeating: true, count: options.nodeCount * options.groupCount)
         let membership = Membership(voters: ids)
         // Membership steps leave at least all replicas but one voting; a majority of that
         // smallest voter set is what every acknowledged entry must stay durable on.
         self.quorumCount = options.membershipChangePerMille > 0 && ids.count > 1
             ? Membership(voters: Array(ids.dropLast())).quorumCount : membership.quorumCount
-        for id in ids {
-            nodes.append(SimulatedNode(id: id, config: options.raftConfig(id: id), membership: membership, seed: random.next()))
+        for _ in 0..<options.groupCount {
+            var replicas: [SimulatedReplica] = []
+            for id in ids {
+                replicas.append(SimulatedReplica(id: id, config: options.raftConfig(id: id), membership: membership, seed: random.next()))
+            }
+            groups.append(SimulatedGroup(replicas: replicas, traceEventCountMax: options.traceEventCountMax))
         }
     }
 
@@ -73,35 +88,46 @@ public struct Simulation {
         for _ in 0..<options.faultTicks where violation == nil { advanceTick(withFaults: true) }
         if violation == nil { checkLivenessAfterHealing() }
         return SimulationResult(
-            seed: seed, events: events, elections: nodes.reduce(0) { $0 + $1.electionsStarted },
-            entriesCommitted: checker.acknowledged.count, membershipChanges: membershipChanges,
-            leadershipTransfers: leadershipTransfers, violation: violation, trace: violation == nil ? [] : trace.lines)
+            seed: seed, events: events,
+            elections: groups.reduce(0) { sum, group in group.replicas.reduce(sum) { $0 + $1.electionsStarted } },
+            entriesCommitted: groups.reduce(0) { $0 + $1.checker.acknowledged.count },
+            membershipChanges: groups.reduce(0) { $0 + $1.membershipChanges },
+            leadershipTransfers: groups.reduce(0) { $0 + $1.leadershipTransfers },
+            violation: violation, failingGroup: failingGroup,
+            trace: violation == nil ? [] : groups[failingGroup ?? 0].trace.lines)
     }
+
+    /// Whether node `node` is up: all its replicas crash and restart together.
+    func isUp(_ node: Int) -> Bool { groups[0].replicas[node].isUp }
 
     private mutating func checkLivenessAfterHealing() {
         network.healAll()
         network.isReliable = true
-        record(.healed)
-        for index in nodes.indices where !nodes[index].isUp { restart(index) }
+        recordOnEveryGroup(.healed)
+        for node in nodeIDs.indices where !isUp(node) { restart(node) }
         for _ in 0..<options.livenessTicksMax where violation == nil {
             advanceTick(withFaults: false)
-            if isLive { return }
+            if groups.indices.allSatisfy(isLive) { return }
         }
-        if violation == nil {
-            let states = nodes.compactMap(\.core).map { "\($0.id): \($0.currentRole) \($0.currentTerm) commit=\($0.commitIndex) applied=\($0.metrics.appliedIndex)" }
-            violation = "liveness: no stable leader applying every acknowledged entry (through \(checker.acknowledgedLastIndex)) "
-                + "within \(options.livenessTicksMax) ticks of healing; \(states.joined(separator: ", "))"
+        if violation == nil, let group = groups.indices.first(where: { !isLive($0) }) {
+            let states = groups[group].replicas.compactMap(\.core).map {
+                "\($0.id): \($0.currentRole) \($0.currentTerm) commit=\($0.commitIndex) applied=\($0.metrics.appliedIndex)"
+            }
+            fail("liveness: no stable leader applying every acknowledged entry (through \(groups[group].checker.acknowledgedLastIndex)) "
+                + "within \(options.livenessTicksMax) ticks of healing; \(states.joined(separator: ", "))", in: group)
         }
     }
 
-    /// A leader whose commit every member has adopted and applied, covering every acknowledgement.
-    private var isLive: Bool {
-        let cores = nodes.compactMap(\.core)
-        guard cores.count == nodes.count, let leader = cores.first(where: { $0.currentRole == .leader }) else { return false }
+    /// Whether group `group` has a leader whose commit every member has adopted and applied,
+    /// covering every acknowledgement.
+    private func isLive(_ group: Int) -> Bool {
+        let cores = groups[group].replicas.compactMap(\.core)
+        guard cores.count == nodeIDs.count, let leader = cores.first(where: { $0.currentRole == .leader }) else { return false }
         let members = leader.latestMembership
+        let acknowledgedLastIndex = groups[group].checker.acknowledgedLastIndex
         return cores.filter { members.contains($0.id) }.allSatisfy {
             $0.currentTerm == leader.currentTerm && $0.commitIndex == leader.commitIndex
-                && $0.metrics.appliedIndex == leader.commitIndex && $0.commitIndex >= checker.acknowledgedLastIndex
+                && $0.metrics.appliedIndex == leader.commitIndex && $0.commitIndex >= acknowledgedLastIndex
         }
     }
 
@@ -112,149 +138,153 @@ public struct Simulation {
         eventsThisTick = 0
         if withFaults {
             injectFaults()
-            proposeWorkload()
+            for group in groups.indices { proposeWorkload(in: group) }
         }
-        record(.tick)
-        for index in nodes.indices where nodes[index].isUp && violation == nil {
-            nodes[index].core!.tick()
-            afterEvent(on: index)
+        recordOnEveryGroup(.tick)
+        for node in nodeIDs.indices where isUp(node) {
+            for group in groups.indices where violation == nil {
+                groups[group].replicas[node].core!.tick()
+                afterEvent(in: group, on: node)
+            }
         }
         drain()
     }
 
     /// Runs every write, ready and delivery due this tick, interleaved, until none is left.
     private mutating func drain() {
+        replicasToVisit.indices.forEach { replicasToVisit[$0] = true }
         while violation == nil {
             var progressed = false
-            for index in nodes.indices where violation == nil {
-                if let pending = nodes[index].pendingReady, pending.dueTick <= tick {
-                    completePersist(on: index)
-                    progressed = true
+            for position in replicasToVisit.indices where replicasToVisit[position] && violation == nil {
+                let (node, group) = position.quotientAndRemainder(dividingBy: groups.count)
+                var acted = false
+                if let pending = groups[group].replicas[node].pendingReady, pending.dueTick <= tick {
+                    completePersist(in: group, on: node)
+                    acted = true
                 }
-                if let core = nodes[index].core, nodes[index].pendingReady == nil, core.hasReady {
-                    handleReady(on: index)
-                    progressed = true
+                if groups[group].replicas[node].pendingReady == nil, groups[group].replicas[node].core?.hasReady == true {
+                    handleReady(in: group, on: node)
+                    acted = true
                 }
+                if acted { progressed = true } else { replicasToVisit[position] = false }
             }
-            if let message = network.takeDue(by: tick, pick: { Int.random(in: 0..<$0, using: &random) }) {
-                deliver(message)
+            if let (group, message) = network.takeDue(by: tick, pick: { Int.random(in: 0..<$0, using: &random) }) {
+                deliver(message, in: group)
                 progressed = true
             }
             if !progressed { return }
             eventsThisTick += 1
             if eventsThisTick > options.eventsPerTickMax {
-                violation = "message storm: more than \(options.eventsPerTickMax) events in one tick"
+                fail("message storm: more than \(options.eventsPerTickMax) events in one tick", in: nil)
             }
         }
     }
 
     // MARK: - Replicas' effects
 
-    private mutating func handleReady(on index: Int) {
-        let ready = nodes[index].core!.ready()
-        for message in ready.messages { send(message) }
+    private mutating func handleReady(in group: Int, on node: Int) {
+        let ready = groups[group].replicas[node].core!.ready()
+        for message in ready.messages { send(message, in: group) }
         let persistTicksMax = network.isReliable ? options.healedLatencyTicksMax : options.persistTicksMax
         let delay = ready.needsPersist ? Int.random(in: 0...persistTicksMax, using: &random) : 0
-        record(.readied(nodes[index].id, entries: ready.entries.count, messages: ready.messages.count, persistDelayTicks: delay))
-        nodes[index].pendingReady = (ready, tick + delay)
-        if delay == 0 { completePersist(on: index) }
+        record(.readied(nodeIDs[node], entries: ready.entries.count, messages: ready.messages.count, persistDelayTicks: delay), in: group)
+        groups[group].replicas[node].pendingReady = (ready, tick + delay)
+        if delay == 0 { completePersist(in: group, on: node) }
     }
 
-    private mutating func completePersist(on index: Int) {
-        guard let (ready, _) = nodes[index].pendingReady else { return }
-        nodes[index].pendingReady = nil
-        let id = nodes[index].id
-        let log = nodes[index].durableLog
+    private mutating func completePersist(in group: Int, on node: Int) {
+        guard let (ready, _) = groups[group].replicas[node].pendingReady else { return }
+        groups[group].replicas[node].pendingReady = nil
+        let id = nodeIDs[node]
+        let log = groups[group].replicas[node].durableLog
         if let start = ready.logStart {
-            if let problem = checker.checkTruncation(of: log, from: start.index, node: id) { return fail(problem) }
+            if let problem = groups[group].checker.checkTruncation(of: log, from: start.index, node: id) { return fail(problem, in: group) }
             log.reset(to: start)
-            nodes[index].durableApplied = start.index.previous
+            groups[group].replicas[node].durableApplied = start.index.previous
         }
         if let first = ready.entries.first {
-            if let problem = checker.checkTruncation(of: log, from: first.index, node: id) { return fail(problem) }
+            if let problem = groups[group].checker.checkTruncation(of: log, from: first.index, node: id) { return fail(problem, in: group) }
             log.append(ready.entries)
-            if let problem = checker.checkDurableAppend(ready.entries, node: id, log: log) { return fail(problem) }
+            if let problem = groups[group].checker.checkDurableAppend(ready.entries, node: id, log: log) { return fail(problem, in: group) }
         }
         if let hardState = ready.hardState {
-            guard hardState.commit >= nodes[index].durableHardState.commit || ready.logStart != nil else {
-                return fail("durable commit of \(id) moved back from \(nodes[index].durableHardState.commit) to \(hardState.commit)")
+            let durableCommit = groups[group].replicas[node].durableHardState.commit
+            guard hardState.commit >= durableCommit || ready.logStart != nil else {
+                return fail("durable commit of \(id) moved back from \(durableCommit) to \(hardState.commit)", in: group)
             }
-            nodes[index].durableHardState = hardState
+            groups[group].replicas[node].durableHardState = hardState
         }
-        if let membership = ready.membership { nodes[index].durableMembership = membership }
-        record(.persisted(id, entries: ready.entries, hardState: ready.hardState, logStart: ready.logStart))
-        for message in ready.messagesAfterPersist { send(message) }
-        apply(ready.committedEntries, on: index)
-        nodes[index].core!.advance()
-        afterEvent(on: index)
+        if let membership = ready.membership { groups[group].replicas[node].durableMembership = membership }
+        record(.persisted(id, entries: ready.entries, hardState: ready.hardState, logStart: ready.logStart), in: group)
+        for message in ready.messagesAfterPersist { send(message, in: group) }
+        apply(ready.committedEntries, in: group, on: node)
+        groups[group].replicas[node].core!.advance()
+        afterEvent(in: group, on: node)
     }
 
-    private mutating func apply(_ entries: [Entry], on index: Int) {
+    private mutating func apply(_ entries: [Entry], in group: Int, on node: Int) {
         guard let last = entries.last else { return }
-        let isLeader = nodes[index].core!.currentRole == .leader
+        let isLeader = groups[group].replicas[node].core!.currentRole == .leader
         for entry in entries {
-            if let problem = checker.checkApplied(entry, node: nodes[index].id) { return fail(problem) }
-            if isLeader && entry.kind == .data { checker.acknowledge(entry) }
+            if let problem = groups[group].checker.checkApplied(entry, node: nodeIDs[node]) { return fail(problem, in: group) }
+            if isLeader && entry.kind == .data { groups[group].checker.acknowledge(entry) }
         }
-        nodes[index].durableApplied = last.lastIndex
-        record(.applied(nodes[index].id, through: last.lastIndex))
+        groups[group].replicas[node].durableApplied = last.lastIndex
+        record(.applied(nodeIDs[node], through: last.lastIndex), in: group)
     }
 
-    private mutating func send(_ message: Message) {
+    private mutating func send(_ message: Message, in group: Int) {
         let delayTicksMax = network.isReliable ? options.healedLatencyTicksMax : options.delayTicksMax
-        network.enqueue(message, dueTick: tick + Int.random(in: 0...delayTicksMax, using: &random))
+        network.enqueue(message, group: group, dueTick: tick + Int.random(in: 0...delayTicksMax, using: &random))
     }
 
-    private mutating func deliver(_ message: Message) {
-        guard let index = nodes.firstIndex(where: { $0.id == message.to }), nodes[index].isUp,
-              !network.isCut(from: message.from, to: message.to)
-        else {
-            record(.cut(from: message.from, to: message.to, message))
+    private mutating func deliver(_ message: Message, in group: Int) {
+        guard let node = nodeIDs.firstIndex(of: message.to), isUp(node), !network.isCut(from: message.from, to: message.to) else {
+            record(.cut(from: message.from, to: message.to, message), in: group)
             return
         }
         if !network.isReliable && percentChance(options.dropPercent) {
-            record(.dropped(message))
+            record(.dropped(message), in: group)
             return
         }
         if !network.isReliable && percentChance(options.duplicatePercent) {
-            record(.duplicated(message))
-            send(message)
+            record(.duplicated(message), in: group)
+            send(message, in: group)
         }
-        record(.delivered(message))
-        nodes[index].core!.step(message)
-        afterEvent(on: index)
+        record(.delivered(message), in: group)
+        groups[group].replicas[node].core!.step(message)
+        replicasToVisit[node * groups.count + group] = true
+        afterEvent(in: group, on: node)
     }
 
     // MARK: - Checks
 
     /// The per-event checks on the replica the event touched.
-    private mutating func afterEvent(on index: Int) {
+    private mutating func afterEvent(in group: Int, on node: Int) {
         events += 1
-        guard violation == nil, let core = nodes[index].core else { return }
-        if let reported = core.reportedViolations.first { return fail("core invariant: \(reported)") }
+        guard violation == nil, let core = groups[group].replicas[node].core else { return }
+        if let reported = core.reportedViolations.first { return fail("core invariant: \(reported)", in: group) }
         let metrics = core.metrics
-        if core.commitIndex < nodes[index].lastCommit {
-            return fail("commit of \(core.id) moved back from \(nodes[index].lastCommit) to \(core.commitIndex)")
+        let (lastCommit, lastApplied) = (groups[group].replicas[node].lastCommit, groups[group].replicas[node].lastApplied)
+        if core.commitIndex < lastCommit {
+            return fail("commit of \(core.id) moved back from \(lastCommit) to \(core.commitIndex)", in: group)
         }
-        if metrics.appliedIndex < nodes[index].lastApplied {
-            return fail("applied of \(core.id) moved back from \(nodes[index].lastApplied) to \(metrics.appliedIndex)")
+        if metrics.appliedIndex < lastApplied {
+            return fail("applied of \(core.id) moved back from \(lastApplied) to \(metrics.appliedIndex)", in: group)
         }
         if metrics.appliedIndex > core.commitIndex {
-            return fail("\(core.id) applied \(metrics.appliedIndex) past its commit \(core.commitIndex)")
+            return fail("\(core.id) applied \(metrics.appliedIndex) past its commit \(core.commitIndex)", in: group)
         }
-        nodes[index].lastCommit = core.commitIndex
-        nodes[index].lastApplied = metrics.appliedIndex
-        if let leaderIndex = nodes.firstIndex(where: { $0.core?.currentRole == .leader && $0.core?.currentTerm == core.currentTerm }),
-           let problem = checkMatchIndexes(of: leaderIndex) {
-            return fail(problem)
-        }
-        if core.currentRole != nodes[index].lastRole || core.currentTerm != nodes[index].lastTerm {
-            nodes[index].lastRole = core.currentRole
-            nodes[index].lastTerm = core.currentTerm
-            record(.roleChanged(core.id, core.currentRole, core.currentTerm))
+        groups[group].replicas[node].lastCommit = core.commitIndex
+        groups[group].replicas[node].lastApplied = metrics.appliedIndex
+        if let problem = checkMatchIndexes(in: group, term: core.currentTerm) { return fail(problem, in: group) }
+        if core.currentRole != groups[group].replicas[node].lastRole || core.currentTerm != groups[group].replicas[node].lastTerm {
+            groups[group].replicas[node].lastRole = core.currentRole
+            groups[group].replicas[node].lastTerm = core.currentTerm
+            record(.roleChanged(core.id, core.currentRole, core.currentTerm), in: group)
             if core.currentRole == .leader {
-                if let problem = checker.checkLeader(core.id, term: core.currentTerm) { return fail(problem) }
-                if let problem = checker.checkLeaderCompleteness(core) { return fail(problem) }
+                if let problem = groups[group].checker.checkLeader(core.id, term: core.currentTerm) { return fail(problem, in: group) }
+                if let problem = groups[group].checker.checkLeaderCompleteness(core) { return fail(problem, in: group) }
                 if !network.isReliable && pendingIsolation == nil && percentChance(options.newLeaderIsolationPercent) {
                     pendingIsolation = (core.id, tick + Int.random(in: 0...3, using: &random))
                 }
@@ -262,12 +292,16 @@ public struct Simulation {
         }
     }
 
-    /// A leader's match index for a follower of its term is a prefix the follower really holds
-    /// (it acknowledged it durable, and only a later leader could make it truncate).
-    private func checkMatchIndexes(of leaderIndex: Int) -> String? {
-        let leader = nodes[leaderIndex].core!
+    /// The match indexes of group `group`'s leader of `term`, if it has one: each, for a follower
+    /// of its term, is a prefix the follower really holds (it acknowledged it durable, and only a
+    /// later leader could make it truncate).
+    private func checkMatchIndexes(in group: Int, term: Term) -> String? {
+        let replicas = groups[group].replicas
+        guard let leader = replicas.first(where: { $0.core?.currentRole == .leader && $0.core?.currentTerm == term })?.core else {
+            return nil
+        }
         for (member, match) in leader.metrics.followerMatchIndexes.sorted(by: { $0.key < $1.key }) where match > .zero {
-            guard let follower = nodes.first(where: { $0.id == member })?.core, follower.currentTerm == leader.currentTerm else { continue }
+            guard let follower = replicas.first(where: { $0.id == member })?.core, follower.currentTerm == leader.currentTerm else { continue }
             guard let leaderTerm = leader.term(at: match) else { continue }  // removed prefix
             let followerTerm = follower.term(at: match)
             if match > follower.lastIndex || (followerTerm != nil && followerTerm != leaderTerm) {
@@ -278,11 +312,19 @@ public struct Simulation {
         return nil
     }
 
-    mutating func fail(_ problem: String) {
-        if violation == nil { violation = problem }
+    /// Records the first violation: of group `group`'s checks, or of the whole run if nil.
+    mutating func fail(_ problem: String, in group: Int?) {
+        guard violation == nil else { return }
+        violation = problem
+        failingGroup = group
     }
 
-    mutating func record(_ event: TraceEvent) { trace.record(event, tick: tick) }
+    mutating func record(_ event: TraceEvent, in group: Int) { groups[group].trace.record(event, tick: tick) }
+
+    /// Records a node-wide event (a tick, a crash, a partition) in every group's trace.
+    mutating func recordOnEveryGroup(_ event: TraceEvent) {
+        for group in groups.indices { record(event, in: group) }
+    }
 
     mutating func percentChance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &random) < percent }
 

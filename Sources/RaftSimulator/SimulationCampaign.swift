@@ -1,23 +1,20 @@
 @_spi(Testing) import Raft
 
-/// Many simulated runs: seeds `firstSeed ..< firstSeed + seedCount`, each with `groupCount`
-/// independent groups (group `g` of seed `s` runs with `Campaign.groupSeed(s, g)`).
+/// Many simulated runs: seeds `firstSeed ..< firstSeed + seedCount`, each one `Simulation` of
+/// all `options.groupCount` groups.
 public struct SimulationCampaign: Sendable {
     /// The first seed.
     public var firstSeed: UInt64
     /// How many consecutive seeds to run.
     public var seedCount: Int
-    /// Independent groups per seed.
-    public var groupCount: Int
     /// The options of every run.
     public var options: SimulationOptions
 
     /// Creates a campaign.
-    public init(firstSeed: UInt64, seedCount: Int, groupCount: Int = 1, options: SimulationOptions) {
-        precondition(seedCount >= 0 && groupCount >= 1, "a campaign runs zero or more seeds of at least one group")
+    public init(firstSeed: UInt64, seedCount: Int, options: SimulationOptions) {
+        precondition(seedCount >= 0, "a campaign runs zero or more seeds")
         self.firstSeed = firstSeed
         self.seedCount = seedCount
-        self.groupCount = groupCount
         self.options = options
     }
 
@@ -44,27 +41,20 @@ public struct SimulationCampaign: Sendable {
         }
     }
 
-    /// The seed of group `group` within seed `seed` (group 0 runs with the seed itself).
-    public static func groupSeed(_ seed: UInt64, _ group: Int) -> UInt64 {
-        group == 0 ? seed : seed ^ (UInt64(group) &* 0x9E37_79B9_7F4A_7C15)
-    }
-
     /// Runs every seed; `progress` is called after each seed with the totals so far.
     /// - Parameter stopAtFirstFailure: whether to stop at the first violation.
     public func run(stopAtFirstFailure: Bool = false, progress: (Summary) -> Void = { _ in }) -> Summary {
         var summary = Summary()
         for offset in 0..<seedCount {
             let seed = firstSeed &+ UInt64(offset)
-            for group in 0..<groupCount {
-                var simulation = Simulation(seed: Self.groupSeed(seed, group), options: options)
-                let result = simulation.run()
-                summary.events += result.events
-                summary.elections += result.elections
-                summary.entriesCommitted += result.entriesCommitted
-                summary.membershipChanges += result.membershipChanges
-                summary.leadershipTransfers += result.leadershipTransfers
-                if result.violation != nil { summary.failures.append(result) }
-            }
+            var simulation = Simulation(seed: seed, options: options)
+            let result = simulation.run()
+            summary.events += result.events
+            summary.elections += result.elections
+            summary.entriesCommitted += result.entriesCommitted
+            summary.membershipChanges += result.membershipChanges
+            summary.leadershipTransfers += result.leadershipTransfers
+            if result.violation != nil { summary.failures.append(result) }
             summary.seeds += 1
             progress(summary)
             if stopAtFirstFailure && !summary.failures.isEmpty { break }

@@ -2,8 +2,10 @@
 
 /// What one simulated run looks like: the cluster, how hostile the world is, and how long.
 public struct SimulationOptions: Sendable {
-    /// Replicas in the group.
+    /// Simulated nodes; each hosts one replica of every group.
     public var nodeCount: Int = 3
+    /// Raft groups run interleaved on the same nodes, as partitions share a real node.
+    public var groupCount: Int = 1
     /// Ticks of the fault phase (network faults, crashes, partitions, workload).
     public var faultTicks: Int = 150
     /// Ticks allowed after healing for a leader to appear and every acknowledged entry to be
@@ -47,9 +49,11 @@ public struct SimulationOptions: Sendable {
     /// Deliberate bugs to prove the checks work.
     @_spi(Testing) public var plantedFaults: PlantedFaults = []
 
-    /// Creates the default options (3 replicas, moderate faults, short runs).
-    public init(nodeCount: Int = 3) {
+    /// Creates the default options (moderate faults, short runs) for `groupCount` groups of
+    /// `nodeCount` replicas.
+    public init(nodeCount: Int = 3, groupCount: Int = 1) {
         self.nodeCount = nodeCount
+        self.groupCount = groupCount
     }
 
     /// The Raft configuration of replica `id` in a run with these options.

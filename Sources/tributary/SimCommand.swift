@@ -13,24 +13,27 @@ struct SimCommand: ParsableCommand {
         commandName: "sim",
         abstract: "Run the deterministic Raft simulator over seeds S ..< S+N.",
         discussion: """
-            Each seed drives one run per group: message drops, delays, duplicates and reordering, \
-            partitions, crashes that lose unsynced writes, prefix removal and a workload, with \
-            safety checks after every event and a liveness check after healing. A violation prints \
-            the seed and the last events; rerunning that seed reproduces it exactly. Exit status 1 \
-            on any violation.
+            Each seed drives one run of --groups Raft groups interleaved on the same --nodes \
+            nodes (every node hosts a replica of each group, as partitions share a real node): \
+            message drops, delays, duplicates and reordering, partitions and crashes of whole \
+            nodes (each replica losing its own unsynced writes), prefix removal and a workload on \
+            every group, with each group's safety checks after every event and its liveness \
+            checked after healing. A violation prints the seed, the failing group and its last \
+            events; rerunning that seed with the same options reproduces the whole run exactly. \
+            Exit status 1 on any violation.
             """
     )
 
     @Option(name: .long, help: "How many seeds to run.")
     var seeds: Int = 1_000
 
-    @Option(name: .long, help: "Replicas per group (3 or 5 are typical).")
+    @Option(name: .long, help: "Simulated nodes, each hosting one replica of every group (3 or 5 are typical).")
     var nodes: Int = 3
 
     @Option(name: .customLong("first-seed"), help: "The first seed.")
     var firstSeed: UInt64 = 1
 
-    @Option(name: .long, help: "Independent groups simulated per seed.")
+    @Option(name: .long, help: "Raft groups run interleaved on the same nodes in each seed.")
     var groups: Int = 1
 
     @Option(name: .customLong("fault-ticks"), help: "Ticks of the fault phase of each run.")
@@ -44,9 +47,9 @@ struct SimCommand: ParsableCommand {
     }
 
     func run() throws {
-        var options = SimulationOptions(nodeCount: nodes)
+        var options = SimulationOptions(nodeCount: nodes, groupCount: groups)
         options.faultTicks = faultTicks
-        let campaign = SimulationCampaign(firstSeed: firstSeed, seedCount: seeds, groupCount: groups, options: options)
+        let campaign = SimulationCampaign(firstSeed: firstSeed, seedCount: seeds, options: options)
         let progressEverySeeds = max(1, seeds / 20)
         let summary = campaign.run { progress in
             if progress.seeds % progressEverySeeds == 0 || progress.seeds == seeds {

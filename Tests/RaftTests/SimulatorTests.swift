@@ -1,6 +1,6 @@
 import Testing
 @_spi(Testing) import Raft
-@_spi(Testing) import RaftSimulator
+@_spi(Testing) @testable import RaftSimulator
 
 @Suite struct SimulatorTests {
     @Test func aThousandSeedsOfThreeReplicasViolateNoInvariant() {
@@ -16,6 +16,15 @@ import Testing
         let summary = campaign.run()
         for failure in summary.failures.prefix(3) { Issue.record("\(failure.failureReport)") }
         #expect(summary.failures.isEmpty, "\(summary)")
+    }
+
+    @Test(arguments: [(nodeCount: 3, groupCount: 8, seedCount: 40), (nodeCount: 5, groupCount: 4, seedCount: 25)])
+    func groupsInterleavedOnSharedNodesViolateNoInvariant(nodeCount: Int, groupCount: Int, seedCount: Int) {
+        let options = SimulationOptions(nodeCount: nodeCount, groupCount: groupCount)
+        let summary = SimulationCampaign(firstSeed: 20_001, seedCount: seedCount, options: options).run()
+        for failure in summary.failures.prefix(3) { Issue.record("\(failure.failureReport)") }
+        #expect(summary.failures.isEmpty, "\(summary)")
+        #expect(summary.entriesCommitted > seedCount * groupCount * 20, "every group's workload must commit entries: \(summary)")
     }
 
     @Test func aFailingSeedReportsItselfWithATraceAndReproducesExactly() throws {
@@ -36,6 +45,36 @@ import Testing
         let a = first.run()
         let b = second.run()
         #expect(a.events == b.events && a.elections == b.elections && a.entriesCommitted == b.entriesCommitted)
+    }
+
+    @Test func rerunningASeedOfManyGroupsReproducesTheSameRun() {
+        let options = SimulationOptions(nodeCount: 3, groupCount: 8)
+        var first = Simulation(seed: 77, options: options)
+        var second = Simulation(seed: 77, options: options)
+        let a = first.run()
+        let b = second.run()
+        #expect(a.events == b.events && a.elections == b.elections && a.entriesCommitted == b.entriesCommitted)
+        #expect(a.membershipChanges == b.membershipChanges && a.leadershipTransfers == b.leadershipTransfers)
+    }
+
+    @Test func aCrashTakesDownEveryReplicaOfItsNodeAndARestartBringsThemAllBack() {
+        var simulation = Simulation(seed: 5, options: SimulationOptions(nodeCount: 3, groupCount: 4))
+        simulation.crash(1)
+        #expect(simulation.groups.allSatisfy { !$0.replicas[1].isUp && $0.replicas[0].isUp && $0.replicas[2].isUp })
+        simulation.restart(1)
+        #expect(simulation.groups.allSatisfy { $0.replicas.allSatisfy(\.isUp) })
+    }
+
+    @Test func aFailingGroupAmongManyIsNamedWithItsTraceAndReproducesExactly() throws {
+        var options = SimulationOptions(nodeCount: 3, groupCount: 4)
+        options.plantedFaults = .voteWithoutLogCheck
+        let found = try #require(SimulationCampaign(firstSeed: 1, seedCount: 100, options: options).run(stopAtFirstFailure: true).failures.first)
+        let group = try #require(found.failingGroup)
+        var again = Simulation(seed: found.seed, options: options)
+        let rerun = again.run()
+        #expect(rerun.violation == found.violation && rerun.failingGroup == group)
+        #expect(rerun.trace == found.trace)
+        #expect(found.failureReport.hasPrefix("seed \(found.seed): VIOLATION group \(group): "))
     }
 
     @Test(arguments: [

@@ -1,8 +1,8 @@
 @_spi(Testing) import Raft
 
-/// One replica in the simulation: a Raft core (nil while crashed) over durable state that
-/// survives crashes, and the write in flight, which a crash loses.
-struct SimulatedNode {
+/// One replica of one group on one simulated node: a Raft core (nil while its node is crashed)
+/// over durable state that survives crashes, and the write in flight, which a crash loses.
+struct SimulatedReplica {
     let id: NodeID
     let config: RaftConfig
     var core: RaftCore<MemoryRaftLog>?
