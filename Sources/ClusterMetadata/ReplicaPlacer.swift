@@ -66,9 +66,6 @@ struct ReplicaPlacer {
         }
     }
 
-    /// How many nodes can receive replicas.
-    var candidateCount: Int { candidates.count }
-
     /// Places a new partition's `count` replicas, preferred leader first.
     ///
     /// The leader is picked first, among the nodes that can join without unbalancing replica
@@ -80,12 +77,12 @@ struct ReplicaPlacer {
         let lightest = candidates.map { topicLoad[$0]?.replicas ?? 0 }.min()!
         let light = candidates.filter { (topicLoad[$0]?.replicas ?? 0) == lightest }
         let leaderPool = light.count >= count ? light : candidates
-        let leader = leaderPool.min { leaderKey($0, partition) < leaderKey($1, partition) }!
+        let leader = leaderPool.map { (key: leaderKey($0, partition), node: $0) }.min { $0.key < $1.key }!.node
         record(leader, leads: true)
         var replicas = [leader]
         while replicas.count < count {
-            let free = candidates.filter { !replicas.contains($0) }
-            let follower = free.min { followerKey($0, replicas, partition) < followerKey($1, replicas, partition) }!
+            let follower = candidates.filter { !replicas.contains($0) }
+                .map { (key: followerKey($0, replicas, partition), node: $0) }.min { $0.key < $1.key }!.node
             record(follower, leads: false)
             replicas.append(follower)
         }
@@ -100,7 +97,7 @@ struct ReplicaPlacer {
         guard let position = replicas.firstIndex(of: leaving) else { preconditionFailure("\(leaving) not in \(replicas)") }
         let free = candidates.filter { !replicas.contains($0) }
         let others = replicas.filter { $0 != leaving }
-        guard let pick = free.min(by: { replicaKey($0, others, partition) < replicaKey($1, others, partition) }) else { return nil }
+        guard let pick = free.map({ (key: replicaKey($0, others, partition), node: $0) }).min(by: { $0.key < $1.key })?.node else { return nil }
         var result = replicas
         result[position] = pick
         record(pick, leads: position == 0)
@@ -113,7 +110,7 @@ struct ReplicaPlacer {
     /// the others keep their order. A list without candidates is returned unchanged.
     mutating func withBalancedLeader(_ replicas: [BrokerID], partition: Int32) -> [BrokerID] {
         let eligible = replicas.filter { candidateIndex[$0] != nil }
-        guard let leader = eligible.min(by: { leaderKey($0, partition) < leaderKey($1, partition) }) else { return replicas }
+        let leader = eligible.min(by: { leaderKey($0, partition) < leaderKey($1, partition) }) ?? replicas[0]
         clusterLoad[leader, default: Load()].leaders += 1
         topicLoad[leader, default: Load()].leaders += 1
         return [leader] + replicas.filter { $0 != leader }
