@@ -210,7 +210,9 @@ struct ReplicaPlacer {
     ///   - handOvers: the `(partition, receiver)` moves a slot can make.
     /// - Returns: the chain, last hand-over first; nil if there is none.
     private func augmentingChain(from sources: [Int], count: (Int) -> Int, handOvers: (Int) -> [(Int, Int)]) -> [(Int, Int)]? {
-        for source in sources.sorted(by: { (count($0), $1) > (count($1), $0) }) {
+        guard let floor = candidateSlots.map(count).min() else { return nil }
+        // A source within one of the lightest candidate cannot find a receiver two below it.
+        for source in sources.sorted(by: { (count($0), $1) > (count($1), $0) }) where count(source) >= floor + 2 {
             var reachedVia: [Int: (partition: Int, from: Int)] = [source: (-1, source)]
             var frontier = [source]
             while !frontier.isEmpty {
