@@ -87,7 +87,6 @@ let package = Package(
         // The controller's replicated state machine: pure (no I/O, no clock), deterministic.
         .target(name: "ClusterMetadata", dependencies: ["Checksum"]),
         .testTarget(name: "ClusterMetadataTests", dependencies: ["ClusterMetadata"]),
-        .executableTarget(name: "ClusterMetadataBench", dependencies: ["ClusterMetadata"], path: "benchmarks/ClusterMetadataBench"),
     ],
     swiftLanguageModes: [.v6]
 )
