@@ -7,6 +7,8 @@ extension ClusterMetadataState {
     @discardableResult
     public mutating func apply(_ command: MetadataCommand) -> Result<Void, MetadataError> {
         do throws(MetadataError) {
+            // Unreachable by counting, but a snapshot could carry any value: fail, never trap.
+            guard version < UInt64.max else { throw MetadataError(.invalidRequest, "the metadata version is exhausted") }
             try dispatch(command)
         } catch {
             return .failure(error)
@@ -73,6 +75,7 @@ extension ClusterMetadataState {
         }
         try validateReplicationFactor(replicationFactor)
         try configs.validate()
+        try validateGroupsLeft(for: partitionCount)
 
         var placer = ReplicaPlacer(candidates: placementCandidates, topics: topicsInIDOrder)
         placer.focus(on: id, partitions: [])
@@ -93,6 +96,7 @@ extension ClusterMetadataState {
             throw MetadataError(.invalidPartitions, "partition count \(totalCount) exceeds \(MetadataLimits.partitionCountMax)")
         }
         try validateReplicationFactor(topic.replicationFactor)
+        try validateGroupsLeft(for: totalCount - topic.partitionCount)
         var placer = ReplicaPlacer(candidates: placementCandidates, topics: topicsInIDOrder)
         placer.focus(on: id, partitions: topic.partitions)
         var lists = topic.partitions.map(\.intendedReplicas)
@@ -145,6 +149,12 @@ extension ClusterMetadataState {
         let available = placementCandidates.count
         guard Int(factor) <= available else {
             throw MetadataError(.invalidReplicationFactor, "replication factor \(factor) is larger than the \(available) active and alive nodes")
+        }
+    }
+
+    private func validateGroupsLeft(for partitionCount: Int32) throws(MetadataError) {
+        guard UInt64.max - nextGroupID.rawValue >= UInt64(partitionCount) else {
+            throw MetadataError(.invalidRequest, "Raft group ids are exhausted")
         }
     }
 

@@ -45,6 +45,7 @@ extension ClusterMetadataState {
         self.init()
         version = try body.readUInt64()
         nextGroupID = RaftGroupID(try body.readUInt64())
+        guard nextGroupID >= .firstPartitionGroup else { throw MetadataDecodingError("next group id \(nextGroupID) is the controller's") }
         let nodeCount = try body.readCount(countMax: MetadataLimits.nodeCountMax, elementBytesMin: 13)
         var previousNode: BrokerID?
         for _ in 0..<nodeCount {

@@ -10,37 +10,55 @@
 /// topics is only a tie-break, so cluster-wide counts may differ by a few.
 ///
 /// Load counts the replica list each partition is heading to (the target while moving).
+/// Internally nodes are dense slots (indexes into `nodes`) so that loads are arrays.
 struct ReplicaPlacer {
     private struct Load {
         var replicas = 0
         var leaders = 0
     }
 
-    /// Nodes that may receive replicas, sorted by id.
-    private let candidates: [BrokerID]
-    private let candidateIndex: [BrokerID: Int]
-    private var clusterLoad: [BrokerID: Load] = [:]
-    private var topicLoad: [BrokerID: Load] = [:]
-    /// How many partitions of the focused topic each pair of nodes shares: followers prefer
-    /// nodes sharing few partitions with the others chosen, so that a node's replicas are
-    /// spread over many peers (when it leaves or fails, many nodes share the load of it).
-    private var topicPairs: [NodePair: Int] = [:]
+    /// Every node the placer can meet (candidates and any node in a topic's lists), by id.
+    private let nodes: [BrokerID]
+    private let slotOf: [BrokerID: Int]
+    /// The slots of the nodes that may receive replicas, in id order.
+    private let candidateSlots: [Int]
+    /// For each slot, its position among the candidates, or nil.
+    private let candidatePosition: [Int?]
+    private var clusterLoad: [Load]
+    private var topicLoad: [Load]
+    /// How many partitions of the focused topic each pair of nodes shares (key: `pairKey`):
+    /// followers prefer nodes sharing few partitions with the others chosen, so that a node's
+    /// replicas are spread over many peers (when it leaves or fails, many share its load).
+    private var topicPairs: [Int: Int] = [:]
     private var rotation = 0
 
     /// - Parameters:
     ///   - candidates: the nodes that may receive replicas (any order).
     ///   - topics: every topic of the cluster, whose replicas make up each node's load.
-    init(candidates: [BrokerID], topics: some Sequence<Topic>) {
-        self.candidates = candidates.sorted()
-        candidateIndex = Dictionary(uniqueKeysWithValues: self.candidates.enumerated().map { ($1, $0) })
+    init(candidates: [BrokerID], topics: [Topic]) {
+        var known = Set(candidates)
+        for topic in topics { for partition in topic.partitions { known.formUnion(partition.hostingNodes) } }
+        let all = known.sorted()
+        let slotOf = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1, $0) })
+        let candidateSet = Set(candidates)
+        let candidateSlots = all.indices.filter { candidateSet.contains(all[$0]) }
+        var position = [Int?](repeating: nil, count: all.count)
+        for (index, slot) in candidateSlots.enumerated() { position[slot] = index }
+        var load = Array(repeating: Load(), count: all.count)
         for topic in topics {
             for partition in topic.partitions {
                 for (position, node) in partition.intendedReplicas.enumerated() {
-                    clusterLoad[node, default: Load()].replicas += 1
-                    clusterLoad[node, default: Load()].leaders += position == 0 ? 1 : 0
+                    load[slotOf[node]!].replicas += 1
+                    load[slotOf[node]!].leaders += position == 0 ? 1 : 0
                 }
             }
         }
+        nodes = all
+        self.slotOf = slotOf
+        self.candidateSlots = candidateSlots
+        candidatePosition = position
+        clusterLoad = load
+        topicLoad = Array(repeating: Load(), count: all.count)
     }
 
     /// Makes `topicID` the topic whose partitions the next calls place or reorder.
@@ -49,25 +67,23 @@ struct ReplicaPlacer {
     ///   - choosingLeadersAnew: the topic's preferred leaders are about to be chosen again,
     ///     so its current ones must not weigh.
     mutating func focus(on topicID: TopicID, partitions: [PartitionAssignment], choosingLeadersAnew: Bool = false) {
-        rotation = candidates.isEmpty ? 0 : Int(topicID.low % UInt64(candidates.count))
-        topicLoad = [:]
+        rotation = candidateSlots.isEmpty ? 0 : Int(topicID.low % UInt64(candidateSlots.count))
+        topicLoad = Array(repeating: Load(), count: nodes.count)
         topicPairs = [:]
         for partition in partitions {
-            countPairs(partition.intendedReplicas, 1)
-            for (position, node) in partition.intendedReplicas.enumerated() {
-                topicLoad[node, default: Load()].replicas += 1
+            let list = slots(partition.intendedReplicas)
+            countPairs(list, 1)
+            for (position, slot) in list.enumerated() {
+                topicLoad[slot].replicas += 1
                 guard position == 0 else { continue }
                 if choosingLeadersAnew {
-                    clusterLoad[node, default: Load()].leaders -= 1
+                    clusterLoad[slot].leaders -= 1
                 } else {
-                    topicLoad[node, default: Load()].leaders += 1
+                    topicLoad[slot].leaders += 1
                 }
             }
         }
     }
-
-    /// How many nodes can receive replicas.
-    var candidateCount: Int { candidates.count }
 
     /// Places a new partition's `count` replicas, preferred leader first.
     ///
@@ -76,47 +92,51 @@ struct ReplicaPlacer {
     /// then fill up by replica count, preferring nodes that share few partitions of the topic
     /// with those already chosen. Callers finish a topic with ``evenLeaders(_:)``.
     mutating func place(partition: Int32, count: Int) -> [BrokerID] {
-        precondition(count > 0 && count <= candidates.count, "placing \(count) replicas on \(candidates.count) candidates")
-        let lightest = candidates.map { topicLoad[$0]?.replicas ?? 0 }.min()!
-        let light = candidates.filter { (topicLoad[$0]?.replicas ?? 0) == lightest }
-        let leaderPool = light.count >= count ? light : candidates
-        let leader = leaderPool.min { leaderKey($0, partition) < leaderKey($1, partition) }!
+        precondition(count > 0 && count <= candidateSlots.count, "placing \(count) replicas on \(candidateSlots.count) candidates")
+        let lightest = candidateSlots.map { topicLoad[$0].replicas }.min()!
+        let light = candidateSlots.filter { topicLoad[$0].replicas == lightest }
+        let leaderPool = light.count >= count ? light : candidateSlots
+        let leader = leaderPool.map { (key: leaderKey($0, partition), slot: $0) }.min { $0.key < $1.key }!.slot
         record(leader, leads: true)
-        var replicas = [leader]
-        while replicas.count < count {
-            let free = candidates.filter { !replicas.contains($0) }
-            let follower = free.min { followerKey($0, replicas, partition) < followerKey($1, replicas, partition) }!
+        var list = [leader]
+        while list.count < count {
+            let follower = candidateSlots.filter { !list.contains($0) }
+                .map { (key: followerKey($0, list, partition), slot: $0) }.min { $0.key < $1.key }!.slot
             record(follower, leads: false)
-            replicas.append(follower)
+            list.append(follower)
         }
-        countPairs(replicas, 1)
-        assert(Set(replicas).count == count)
-        return replicas
+        countPairs(list, 1)
+        assert(Set(list).count == count)
+        return list.map { nodes[$0] }
     }
 
     /// Replaces `leaving` in a partition's replica list by the best candidate not already in it,
     /// at the same position; nil when every candidate already holds a replica.
     mutating func replace(_ leaving: BrokerID, in replicas: [BrokerID], partition: Int32) -> [BrokerID]? {
         guard let position = replicas.firstIndex(of: leaving) else { preconditionFailure("\(leaving) not in \(replicas)") }
-        let free = candidates.filter { !replicas.contains($0) }
-        let others = replicas.filter { $0 != leaving }
-        guard let pick = free.min(by: { replicaKey($0, others, partition) < replicaKey($1, others, partition) }) else { return nil }
-        var result = replicas
+        let list = slots(replicas)
+        let others = list.filter { $0 != list[position] }
+        let free = candidateSlots.filter { !list.contains($0) }
+        guard let pick = free.map({ (key: replicaKey($0, others, partition), slot: $0) }).min(by: { $0.key < $1.key })?.slot else {
+            return nil
+        }
+        var result = list
         result[position] = pick
         record(pick, leads: position == 0)
-        countPairs(replicas, -1)
+        countPairs(list, -1)
         countPairs(result, 1)
-        return result
+        return result.map { nodes[$0] }
     }
 
     /// Moves to the front of `replicas` the candidate in it that leads the fewest partitions;
     /// the others keep their order. A list without candidates is returned unchanged.
     mutating func withBalancedLeader(_ replicas: [BrokerID], partition: Int32) -> [BrokerID] {
-        let eligible = replicas.filter { candidateIndex[$0] != nil }
-        guard let leader = eligible.min(by: { leaderKey($0, partition) < leaderKey($1, partition) }) else { return replicas }
-        clusterLoad[leader, default: Load()].leaders += 1
-        topicLoad[leader, default: Load()].leaders += 1
-        return [leader] + replicas.filter { $0 != leader }
+        let list = slots(replicas)
+        let eligible = list.filter { candidatePosition[$0] != nil }
+        let leader = eligible.map { (key: leaderKey($0, partition), slot: $0) }.min { $0.key < $1.key }?.slot ?? list[0]
+        clusterLoad[leader].leaders += 1
+        topicLoad[leader].leaders += 1
+        return ([leader] + list.filter { $0 != leader }).map { nodes[$0] }
     }
 
     /// Moves replicas of the focused topic, only within `movableSlots`, until no node holds two
@@ -130,22 +150,26 @@ struct ReplicaPlacer {
     ///   - movableSlots: for each partition, the one position that may change, or nil.
     mutating func evenReplicas(_ lists: inout [[BrokerID]], movableSlots: [Int?]) {
         precondition(lists.count == movableSlots.count, "one movable slot entry per partition")
+        var slotLists = lists.map { slots($0) }
         while true {
-            var holding: [BrokerID: [Int]] = [:]
-            for p in lists.indices { if let slot = movableSlots[p] { holding[lists[p][slot], default: []].append(p) } }
-            let chain = augmentingChain(from: holding.keys, count: { topicLoad[$0]?.replicas ?? 0 }) { node in
-                (holding[node] ?? []).flatMap { p in candidates.filter { !lists[p].contains($0) }.map { (p, $0) } }
+            var holding: [Int: [Int]] = [:]
+            for p in slotLists.indices {
+                if let position = movableSlots[p] { holding[slotLists[p][position], default: []].append(p) }
             }
-            guard let chain else { return }
+            let chain = augmentingChain(from: Array(holding.keys), count: { topicLoad[$0].replicas }) { slot in
+                (holding[slot] ?? []).flatMap { p in candidateSlots.filter { !slotLists[p].contains($0) }.map { (p, $0) } }
+            }
+            guard let chain else { break }
             for (p, receiver) in chain {
-                let slot = movableSlots[p]!
-                unrecord(lists[p][slot], leads: slot == 0)
-                countPairs(lists[p], -1)
-                lists[p][slot] = receiver
-                countPairs(lists[p], 1)
-                record(receiver, leads: slot == 0)
+                let position = movableSlots[p]!
+                unrecord(slotLists[p][position], leads: position == 0)
+                countPairs(slotLists[p], -1)
+                slotLists[p][position] = receiver
+                countPairs(slotLists[p], 1)
+                record(receiver, leads: position == 0)
             }
         }
+        lists = slotLists.map { $0.map { nodes[$0] } }
     }
 
     /// Reorders the focused topic's replica lists until no node leads two more of its
@@ -157,46 +181,45 @@ struct ReplicaPlacer {
     /// augmenting path, found breadth first). Each chain lowers the sum of squared leader
     /// counts, so the loop ends.
     mutating func evenLeaders(_ lists: inout [[BrokerID]]) {
-        while let chain = leaderChain(lists) {
-            for (partition, successor) in chain {
-                let leader = lists[partition][0]
-                lists[partition] = [successor] + lists[partition].filter { $0 != successor }
-                for (node, delta) in [(leader, -1), (successor, 1)] {
-                    topicLoad[node, default: Load()].leaders += delta
-                    clusterLoad[node, default: Load()].leaders += delta
+        var slotLists = lists.map { slots($0) }
+        while true {
+            var ledBy: [Int: [Int]] = [:]
+            for p in slotLists.indices { ledBy[slotLists[p][0], default: []].append(p) }
+            let chain = augmentingChain(from: Array(ledBy.keys), count: { topicLoad[$0].leaders }) { slot in
+                (ledBy[slot] ?? []).flatMap { p in slotLists[p].dropFirst().filter { candidatePosition[$0] != nil }.map { (p, $0) } }
+            }
+            guard let chain else { break }
+            for (p, successor) in chain {
+                let leader = slotLists[p][0]
+                slotLists[p] = [successor] + slotLists[p].filter { $0 != successor }
+                for (slot, delta) in [(leader, -1), (successor, 1)] {
+                    topicLoad[slot].leaders += delta
+                    clusterLoad[slot].leaders += delta
                 }
             }
         }
-    }
-
-    /// A chain of leadership hand-overs `(partition, new leader)` from a node leading the most
-    /// partitions to a candidate leading at least two fewer; nil if there is none.
-    private func leaderChain(_ lists: [[BrokerID]]) -> [(Int, BrokerID)]? {
-        var ledBy: [BrokerID: [Int]] = [:]
-        for p in lists.indices { ledBy[lists[p][0], default: []].append(p) }
-        return augmentingChain(from: ledBy.keys, count: { topicLoad[$0]?.leaders ?? 0 }) { node in
-            (ledBy[node] ?? []).flatMap { p in lists[p].dropFirst().filter { candidateIndex[$0] != nil }.map { (p, $0) } }
-        }
+        lists = slotLists.map { $0.map { nodes[$0] } }
     }
 
     /// Breadth-first search for a chain of hand-overs, each `(partition, receiver)` moving one
     /// unit from the previous node to the receiver, that starts at the most loaded of `sources`
     /// able to reach a node whose `count` is at least two below its own.
     /// - Parameters:
-    ///   - sources: the nodes that may give (tried from the most loaded down, then by id).
+    ///   - sources: the slots that may give (tried from the most loaded down, then by id).
     ///   - count: the load being evened.
-    ///   - handOvers: the `(partition, receiver)` moves a node can make.
-    private func augmentingChain(
-        from sources: some Sequence<BrokerID>, count: (BrokerID) -> Int, handOvers: (BrokerID) -> [(Int, BrokerID)]
-    ) -> [(Int, BrokerID)]? {
-        for source in sources.sorted(by: { (count($0), $1) > (count($1), $0) }) {
-            var reachedVia: [BrokerID: (partition: Int, from: BrokerID)] = [source: (-1, source)]
+    ///   - handOvers: the `(partition, receiver)` moves a slot can make.
+    /// - Returns: the chain, last hand-over first; nil if there is none.
+    private func augmentingChain(from sources: [Int], count: (Int) -> Int, handOvers: (Int) -> [(Int, Int)]) -> [(Int, Int)]? {
+        guard let floor = candidateSlots.map(count).min() else { return nil }
+        // A source within one of the lightest candidate cannot find a receiver two below it.
+        for source in sources.sorted(by: { (count($0), $1) > (count($1), $0) }) where count(source) >= floor + 2 {
+            var reachedVia: [Int: (partition: Int, from: Int)] = [source: (-1, source)]
             var frontier = [source]
             while !frontier.isEmpty {
-                var next: [BrokerID] = []
-                for node in frontier {
-                    for (partition, receiver) in handOvers(node) where reachedVia[receiver] == nil {
-                        reachedVia[receiver] = (partition, node)
+                var next: [Int] = []
+                for slot in frontier {
+                    for (partition, receiver) in handOvers(slot) where reachedVia[receiver] == nil {
+                        reachedVia[receiver] = (partition, slot)
                         if count(receiver) <= count(source) - 2 { return unwind(to: receiver, from: source, reachedVia) }
                         next.append(receiver)
                     }
@@ -207,78 +230,74 @@ struct ReplicaPlacer {
         return nil
     }
 
-    private func unwind(to end: BrokerID, from source: BrokerID, _ reachedVia: [BrokerID: (partition: Int, from: BrokerID)]) -> [(Int, BrokerID)] {
-        var chain: [(Int, BrokerID)] = []
-        var node = end
-        while node != source {
-            let step = reachedVia[node]!
-            chain.append((step.partition, node))
-            node = step.from
+    private func unwind(to end: Int, from source: Int, _ reachedVia: [Int: (partition: Int, from: Int)]) -> [(Int, Int)] {
+        var chain: [(Int, Int)] = []
+        var slot = end
+        while slot != source {
+            let step = reachedVia[slot]!
+            chain.append((step.partition, slot))
+            slot = step.from
         }
         return chain
     }
 
-    private mutating func record(_ node: BrokerID, leads: Bool) {
-        clusterLoad[node, default: Load()].replicas += 1
-        topicLoad[node, default: Load()].replicas += 1
+    private func slots(_ list: [BrokerID]) -> [Int] {
+        list.map { node in
+            guard let slot = slotOf[node] else { preconditionFailure("\(node) was in no topic nor candidate when the placer was made") }
+            return slot
+        }
+    }
+
+    private mutating func record(_ slot: Int, leads: Bool) {
+        clusterLoad[slot].replicas += 1
+        topicLoad[slot].replicas += 1
         if leads {
-            clusterLoad[node, default: Load()].leaders += 1
-            topicLoad[node, default: Load()].leaders += 1
+            clusterLoad[slot].leaders += 1
+            topicLoad[slot].leaders += 1
         }
     }
 
-    private mutating func unrecord(_ node: BrokerID, leads: Bool) {
-        clusterLoad[node, default: Load()].replicas -= 1
-        topicLoad[node, default: Load()].replicas -= 1
+    private mutating func unrecord(_ slot: Int, leads: Bool) {
+        clusterLoad[slot].replicas -= 1
+        topicLoad[slot].replicas -= 1
         if leads {
-            clusterLoad[node, default: Load()].leaders -= 1
-            topicLoad[node, default: Load()].leaders -= 1
+            clusterLoad[slot].leaders -= 1
+            topicLoad[slot].leaders -= 1
         }
     }
 
-    private func rank(_ node: BrokerID, _ partition: Int32) -> Int {
-        let count = candidates.count
-        let index = candidateIndex[node] ?? count
-        let shift = (rotation + Int(partition)) % max(count, 1)
-        return (index - shift + count) % max(count, 1)
+    /// The tie-break: candidates in id order, rotated by the topic and the partition.
+    private func rank(_ slot: Int, _ partition: Int32) -> Int {
+        let count = candidateSlots.count
+        let shift = (rotation + Int(partition)) % count
+        return (candidatePosition[slot]! - shift + count) % count
     }
 
-    private mutating func countPairs(_ replicas: [BrokerID], _ delta: Int) {
-        for (i, a) in replicas.enumerated() {
-            for b in replicas[(i + 1)...] { topicPairs[NodePair(a, b), default: 0] += delta }
-        }
-    }
-
-    private func sharedPartitions(_ node: BrokerID, _ members: [BrokerID]) -> Int {
-        members.reduce(0) { $0 + (topicPairs[NodePair(node, $1)] ?? 0) }
-    }
-
-    private func followerKey(_ node: BrokerID, _ chosen: [BrokerID], _ partition: Int32) -> (Int, Int, Int, Int, Int) {
-        let topic = topicLoad[node] ?? Load()
-        let cluster = clusterLoad[node] ?? Load()
-        return (topic.replicas, sharedPartitions(node, chosen), cluster.replicas, cluster.leaders, rank(node, partition))
-    }
-
-    private func replicaKey(_ node: BrokerID, _ others: [BrokerID], _ partition: Int32) -> (Int, Int, Int, Int, Int, Int) {
-        let topic = topicLoad[node] ?? Load()
-        let cluster = clusterLoad[node] ?? Load()
-        return (topic.replicas, sharedPartitions(node, others), cluster.replicas, topic.leaders, cluster.leaders, rank(node, partition))
-    }
-
-    private func leaderKey(_ node: BrokerID, _ partition: Int32) -> (Int, Int, Int, Int) {
-        let topic = topicLoad[node] ?? Load()
-        let cluster = clusterLoad[node] ?? Load()
-        return (topic.leaders, cluster.leaders, cluster.replicas, rank(node, partition))
-    }
-}
-
-/// Two distinct nodes, unordered.
-private struct NodePair: Hashable {
-    let low: BrokerID
-    let high: BrokerID
-
-    init(_ a: BrokerID, _ b: BrokerID) {
+    private func pairKey(_ a: Int, _ b: Int) -> Int {
         precondition(a != b, "a node does not pair with itself")
-        (low, high) = a < b ? (a, b) : (b, a)
+        return min(a, b) * nodes.count + max(a, b)
+    }
+
+    private mutating func countPairs(_ list: [Int], _ delta: Int) {
+        for (i, a) in list.enumerated() {
+            for b in list[(i + 1)...] { topicPairs[pairKey(a, b), default: 0] += delta }
+        }
+    }
+
+    private func sharedPartitions(_ slot: Int, _ members: [Int]) -> Int {
+        members.reduce(0) { $0 + (topicPairs[pairKey(slot, $1)] ?? 0) }
+    }
+
+    private func followerKey(_ slot: Int, _ chosen: [Int], _ partition: Int32) -> (Int, Int, Int, Int, Int) {
+        (topicLoad[slot].replicas, sharedPartitions(slot, chosen), clusterLoad[slot].replicas, clusterLoad[slot].leaders, rank(slot, partition))
+    }
+
+    private func replicaKey(_ slot: Int, _ others: [Int], _ partition: Int32) -> (Int, Int, Int, Int, Int, Int) {
+        (topicLoad[slot].replicas, sharedPartitions(slot, others), clusterLoad[slot].replicas, topicLoad[slot].leaders,
+         clusterLoad[slot].leaders, rank(slot, partition))
+    }
+
+    private func leaderKey(_ slot: Int, _ partition: Int32) -> (Int, Int, Int, Int) {
+        (topicLoad[slot].leaders, clusterLoad[slot].leaders, clusterLoad[slot].replicas, rank(slot, partition))
     }
 }

@@ -99,6 +99,33 @@ import Testing
         }
     }
 
+    @Test func aSnapshotWhoseNextGroupIsTheControllersIsRejected() {
+        var body = MetadataWriter()
+        body.write(UInt64(0))
+        body.write(RaftGroupID.controller.rawValue)
+        body.write(UInt32(0))
+        body.write(UInt32(0))
+        let forged = MetadataFrame.seal(kind: MetadataFrame.snapshotKind, body: body.bytes)
+        #expect(throws: MetadataDecodingError.self) { try ClusterMetadataState(snapshot: forged) }
+    }
+
+    @Test func exhaustedCountersFailCommandsInsteadOfTrapping() throws {
+        var body = MetadataWriter()
+        body.write(UInt64.max - 1)
+        body.write(UInt64.max - 1)
+        body.write(UInt32(1))
+        body.write(Int32(1))
+        for label in ["a:1", "a:2", "a:3"] { body.write(label) }
+        body.write(false)
+        body.write(NodeState.active.rawValue)
+        body.write(true)
+        body.write(UInt32(0))
+        var state = try ClusterMetadataState(snapshot: MetadataFrame.seal(kind: MetadataFrame.snapshotKind, body: body.bytes))
+        state.mustReject(.createTopic(name: "a", id: topicID(2), partitionCount: 2, replicationFactor: 1, configs: TopicConfigs()), .invalidRequest)
+        state.mustApply(.markNodeDown(BrokerID(1)))
+        state.mustReject(.markNodeAlive(BrokerID(1)), .invalidRequest)
+    }
+
     @Test func aCountLargerThanTheBytesLeftIsRejectedBeforeAllocating() {
         var body = MetadataWriter()
         body.write(UInt64(0))

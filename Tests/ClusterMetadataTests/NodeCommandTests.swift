@@ -66,4 +66,14 @@ import Testing
         state.mustApply(.markNodeDown(BrokerID(1)))
         #expect(state.topic(named: "a") == before)
     }
+
+    @Test func livenessChangesProposeOnlyWhatDiffersFromTheRecord() {
+        var state = cluster(nodes: 4)
+        state.mustApply(.markNodeDown(BrokerID(2)))
+        state.mustApply(.decommissionNode(BrokerID(4)))
+        let changes = state.livenessChanges(observedUp: [BrokerID(1), BrokerID(2), BrokerID(9)])
+        #expect(changes == [.markNodeAlive(BrokerID(2)), .markNodeDown(BrokerID(3))])
+        for change in changes { state.mustApply(change) }
+        #expect(state.livenessChanges(observedUp: [BrokerID(1), BrokerID(2)]).isEmpty)
+    }
 }
