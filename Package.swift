@@ -47,8 +47,10 @@ let package = Package(
         .executableTarget(
             name: "tributary",
             dependencies: [
+                "Node",
                 "Transport",
                 "Storage",
+                .product(name: "Logging", package: "swift-log"),
                 "RaftSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -24,6 +24,8 @@ public struct HTTPStatus: Sendable, Equatable, CustomStringConvertible {
     public static let contentTooLarge = HTTPStatus(code: 413, reason: "Content Too Large")
     /// 431: the request head exceeds its bound.
     public static let requestHeaderFieldsTooLarge = HTTPStatus(code: 431, reason: "Request Header Fields Too Large")
+    /// 500: the server failed to answer.
+    public static let internalServerError = HTTPStatus(code: 500, reason: "Internal Server Error")
     /// 503: not ready (for `/health` before the node has joined).
     public static let serviceUnavailable = HTTPStatus(code: 503, reason: "Service Unavailable")
 

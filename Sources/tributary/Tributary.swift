@@ -3,7 +3,7 @@ import Transport
 
 /// The `tributary` command: one binary for running a node and for operating a cluster.
 @main
-struct Tributary: ParsableCommand {
+struct Tributary: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tributary",
         abstract: "A consensus-replicated, Kafka-compatible streaming log.",
@@ -12,7 +12,7 @@ struct Tributary: ParsableCommand {
             holds the cluster metadata. Clients speak the Kafka wire protocol.
             """,
         version: TributaryVersion.description,
-        subcommands: [LogCommand.self, SimCommand.self]
+        subcommands: [ServeCommand.self, LogCommand.self, SimCommand.self]
     )
 }
 

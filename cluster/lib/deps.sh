@@ -15,6 +15,8 @@ ensure_packages() {
 ensure_build_dependencies() {
   command -v swift >/dev/null || { echo "swift is not on PATH: install Swift 6.3 (swift.org) first" >&2; return 1; }
   ensure_packages "pkg-config --exists libuv" libuv1-dev pkg-config
+  # cluster/ scripts ask nodes' admin endpoints over HTTP and read their JSON.
+  ensure_packages "command -v curl && command -v python3" curl python3
 }
 
 # Installs the pinned Python packages of a requirements file, when any is missing or differs.

@@ -1,0 +1,76 @@
+import Foundation
+import Raft
+import Transport
+
+/// The admin HTTP endpoints of a node: `/health` and `/v1/status`.
+struct AdminRoutes {
+    let server: NodeServer
+
+    func install(on http: HTTPServer) {
+        http.route("/health") { _ in health() }
+        http.route("/v1/status") { _ in status() }
+    }
+
+    /// 200 once the node knows the controller leader, 503 before (load balancers and
+    /// `cluster/up` wait on it).
+    private func health() -> HTTPResponse {
+        guard let leader = server.knownControllerLeader else {
+            return HTTPResponse(status: .serviceUnavailable, text: "no controller leader known yet\n")
+        }
+        return HTTPResponse(status: .ok, text: "ok: controller leader is node \(leader.rawValue)\n")
+    }
+
+    private func status() -> HTTPResponse {
+        let body = StatusDocument(
+            node: server.config.nodeID, cluster: server.config.clusterID,
+            controllerLeader: server.knownControllerLeader.map { Int64($0.rawValue) },
+            peers: server.peerStates.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                .init(node: Int64($0.key.rawValue), state: "\($0.value)")
+            },
+            groups: server.groupStatuses.map(StatusDocument.Group.init))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        guard let json = try? encoder.encode(body) else {
+            return HTTPResponse(status: .internalServerError, text: "status could not be encoded\n")
+        }
+        return HTTPResponse(status: .ok, contentType: "application/json", body: Array(json) + [0x0A])
+    }
+}
+
+/// `/v1/status` as JSON.
+private struct StatusDocument: Encodable {
+    struct Peer: Encodable { var node: Int64; var state: String }
+    struct Group: Encodable {
+        var group: UInt64
+        var role: String
+        var leader: UInt64?
+        var term: UInt64
+        var commitIndex: UInt64
+        var logStartOffset: Int64
+        var logEndOffset: Int64
+        var highWatermark: Int64
+        var voters: [UInt64]
+        var learners: [UInt64]
+        var failure: String?
+
+        init(_ status: GroupStatus) {
+            group = status.group.rawValue
+            role = "\(status.role)"
+            leader = status.leader?.rawValue
+            term = status.term.rawValue
+            commitIndex = status.commitIndex.rawValue
+            logStartOffset = status.logStartOffset.rawValue
+            logEndOffset = status.logEndOffset.rawValue
+            highWatermark = status.highWatermark.rawValue
+            voters = status.membership.voters.map(\.rawValue)
+            learners = status.membership.learners.map(\.rawValue)
+            failure = status.failure
+        }
+    }
+
+    var node: Int32
+    var cluster: String
+    var controllerLeader: Int64?
+    var peers: [Peer]
+    var groups: [Group]
+}
