@@ -15,6 +15,7 @@ public actor KafkaClient {
     private let bootstrap: [BrokerAddress]
     private var connections: [BrokerAddress: Task<BrokerConnection, any Error>] = [:]
     private var staleTopics: Set<String> = []
+    private var topicLookups: [String: Task<TopicInfo, any Error>] = [:]
     private var isClosed = false
     /// What is known of the cluster; refreshed by ``refreshMetadata(topics:allowAutoTopicCreation:)``.
     public private(set) var metadata = ClusterMetadata.empty
@@ -131,7 +132,16 @@ public actor KafkaClient {
     ///   once the attempts are used up.
     public func topic(_ name: String, allowAutoTopicCreation: Bool = false) async throws -> TopicInfo {
         if let cached = metadata.topics[name], cached.error == ErrorCode.noError, !staleTopics.contains(name) { return cached }
-        return try await withRetries("metadata for topic \(name)") { client in
+        // Callers arriving while a lookup is under way share it rather than each asking a broker.
+        if let lookup = topicLookups[name] { return try await lookup.value }
+        let lookup = Task { try await lookUp(name, allowAutoTopicCreation: allowAutoTopicCreation) }
+        topicLookups[name] = lookup
+        defer { topicLookups[name] = nil }
+        return try await lookup.value
+    }
+
+    private func lookUp(_ name: String, allowAutoTopicCreation: Bool) async throws -> TopicInfo {
+        try await withRetries("metadata for topic \(name)") { client in
             let metadata = try await client.refreshMetadata(topics: [name], allowAutoTopicCreation: allowAutoTopicCreation)
             guard let topic = metadata.topics[name] else {
                 throw KafkaClientError(.broker(.unknownTopicOrPartition), "topic \(name) is not in the metadata answer")

@@ -140,6 +140,26 @@ actor Flag {
         }
     }
 
+    @Test func concurrentFirstBatchesOnManyPartitionsGetConsistentSequences() async throws {
+        try await withStubClient { cluster, client in
+            try await cluster.withModel { $0.createTopic("wide", partitionCount: 8) }
+            // Every partition's first batch waits for the producer id at the end of the same linger.
+            let producer = try Producer(client: client, options: ProducerOptions(lingerTime: .milliseconds(5), batchBytesMax: 400))
+            let recordCount = 2_000
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<recordCount {
+                    group.addTask { try await producer.send(topic: "wide", key: Array("\(index)".utf8), value: [1]) }
+                }
+                try await group.waitForAll()
+            }
+            let (stored, duplicates) = try await cluster.withModel { model in
+                (try model.topics["wide"]!.map { try $0.records().count }.reduce(0, +), model.duplicateBatchCount)
+            }
+            #expect(duplicates == 0)
+            #expect(stored == recordCount)
+        }
+    }
+
     @Test func flushSendsLingeringRecordsAndWaitsForThem() async throws {
         try await withStubClient { cluster, client in
             try await cluster.withModel { $0.createTopic("t", partitionCount: 2) }
