@@ -13,7 +13,8 @@ public actor KafkaClient {
     /// The options in use.
     public nonisolated let options: ClientOptions
     private let bootstrap: [BrokerAddress]
-    private var connections: [BrokerAddress: Task<BrokerConnection, any Error>] = [:]
+    private var connections: [BrokerAddress: (attempt: UInt64, task: Task<BrokerConnection, any Error>)] = [:]
+    private var connectAttemptCount: UInt64 = 0
     private var staleTopics: Set<String> = []
     private var topicLookups: [String: Task<TopicInfo, any Error>] = [:]
     private var isClosed = false
@@ -34,7 +35,7 @@ public actor KafkaClient {
     public func close() async {
         guard !isClosed else { return }
         isClosed = true
-        for task in connections.values { try? await task.value.close() }
+        for entry in connections.values { try? await entry.task.value.close() }
         connections.removeAll()
         let loop = self.loop
         await Task.detached { loop.shutdown() }.value
@@ -72,27 +73,30 @@ public actor KafkaClient {
     /// The connection to the broker at `address` (a group coordinator, say), opened if needed.
     public func connection(to address: BrokerAddress) async throws -> BrokerConnection {
         guard !isClosed else { throw KafkaClientError(.closed, "the client is closed") }
-        if let existing = connections[address] { return try await existing.value }
+        if let existing = connections[address] { return try await existing.task.value }
+        connectAttemptCount += 1
+        let attempt = connectAttemptCount
         let loop = self.loop
         let connectionOptions = options.connection
         let task = Task<BrokerConnection, any Error> {
             let socketAddress = try address.resolved()
             return try await BrokerConnection.connect(to: socketAddress, on: loop, options: connectionOptions) {
-                [weak self] _ in Task { await self?.forget(address) }
+                [weak self] _ in Task { await self?.forget(address, attempt: attempt) }
             }
         }
-        connections[address] = task
+        connections[address] = (attempt, task)
         do {
             return try await task.value
         } catch {
-            forget(address)
+            forget(address, attempt: attempt)
             throw error
         }
     }
 
-    /// Drops a closed connection so that the next call opens a new one.
-    private func forget(_ address: BrokerAddress) {
-        connections[address] = nil
+    /// Drops a closed connection so that the next call opens a new one; a late report about
+    /// an older attempt leaves the newer connection alone.
+    private func forget(_ address: BrokerAddress, attempt: UInt64) {
+        if connections[address]?.attempt == attempt { connections[address] = nil }
     }
 
     // MARK: Metadata
