@@ -179,6 +179,23 @@ actor Flag {
         }
     }
 
+    @Test func sendsBeyondTheBufferBoundAreRefused() async throws {
+        try await withStubClient { cluster, client in
+            try await cluster.withModel { model in
+                model.createTopic("t", partitionCount: 1)
+                model.script = { _, _, request in request.body.apiKey == .produce ? .hold : .answer }
+            }
+            let producer = try Producer(client: client, options: ProducerOptions(lingerTime: .zero, bufferedRecordCountMax: 2))
+            let held = (0..<2).map { index in Task { try await producer.send(topic: "t", key: nil, value: [UInt8(index)]) } }
+            while await producer.bufferedCount < 2 { await Task.yield() }
+            let error = await #expect(throws: KafkaClientError.self) { try await producer.send(topic: "t", key: nil, value: [9]) }
+            #expect(error?.kind == .queueFull)
+            try await cluster.withModel { $0.script = nil }
+            try await cluster.releaseHeldResponses()
+            for send in held { _ = try await send.value }
+        }
+    }
+
     @Test func aRecordLargerThanABatchIsRefused() async throws {
         try await withStubClient { _, client in
             let producer = try Producer(client: client, options: ProducerOptions(batchBytesMax: 128))
