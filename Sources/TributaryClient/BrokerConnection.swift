@@ -148,11 +148,17 @@ public final class BrokerConnection: @unchecked Sendable {
     }
 
     /// Sends `request` at the negotiated version and waits for its response.
+    /// - Parameters:
+    ///   - request: the request body.
+    ///   - timeout: how long the response may take; nil for ``ConnectionOptions/requestTimeout``
+    ///     (a JoinGroup may legitimately wait for the whole rebalance timeout).
     /// - Returns: the decoded response body.
     /// - Throws: ``KafkaClientError``: the connection closed or timed out, the response was
     ///   garbage, the API has no shared version, or the waiting queue is full.
-    public func send<Request: KafkaRequestMessage>(_ request: Request) async throws -> Request.Response {
-        try await send(request, version: try version(of: Request.apiKey), fallbackVersion: nil)
+    public func send<Request: KafkaRequestMessage>(
+        _ request: Request, timeout: Duration? = nil
+    ) async throws -> Request.Response {
+        try await send(request, version: try version(of: Request.apiKey), fallbackVersion: nil, timeout: timeout)
     }
 
     /// Sends `request` and returns once it is queued for writing: for requests the broker does
@@ -161,16 +167,16 @@ public final class BrokerConnection: @unchecked Sendable {
     public func sendWithoutResponse<Request: KafkaRequestMessage>(_ request: Request) async throws {
         let frame = KafkaFrame.request(request, version: try version(of: Request.apiKey), correlationId: 0,
                                        clientId: options.clientId)
-        _ = try await exchange(frame, expectsResponse: false)
+        _ = try await exchange(frame, expectsResponse: false, timeout: nil)
     }
 
     /// Sends at an explicit version; when decoding at `version` fails and `fallbackVersion` is
     /// given, tries that one (ApiVersions: a broker answers an unsupported version in v0).
     private func send<Request: KafkaRequestMessage>(
-        _ request: Request, version: Int16, fallbackVersion: Int16?
+        _ request: Request, version: Int16, fallbackVersion: Int16?, timeout: Duration? = nil
     ) async throws -> Request.Response {
         let frame = KafkaFrame.request(request, version: version, correlationId: 0, clientId: options.clientId)
-        let body = try await exchange(frame, expectsResponse: true)
+        let body = try await exchange(frame, expectsResponse: true, timeout: timeout)
         do {
             return try KafkaFrame.decodeResponse(Request.Response.self, frameBody: body, version: version).body
         } catch {
@@ -186,8 +192,8 @@ public final class BrokerConnection: @unchecked Sendable {
     }
 
     /// Queues a frame (correlation id 0, patched on the loop) and waits for the response body.
-    private func exchange(_ frame: [UInt8], expectsResponse: Bool) async throws -> [UInt8] {
-        let deadline = ContinuousClock.now.advanced(by: options.requestTimeout)
+    private func exchange(_ frame: [UInt8], expectsResponse: Bool, timeout: Duration?) async throws -> [UInt8] {
+        let deadline = ContinuousClock.now.advanced(by: timeout ?? options.requestTimeout)
         return try await withCheckedThrowingContinuation { continuation in
             let exchange = Exchange(frame: frame, expectsResponse: expectsResponse, deadline: deadline) {
                 continuation.resume(with: $0)
@@ -261,8 +267,9 @@ public final class BrokerConnection: @unchecked Sendable {
 
     private func checkTimeouts() {
         let now = ContinuousClock.now
-        if let oldest = inFlight.first ?? waiting.first, oldest.deadline <= now {
-            fail(KafkaClientError(.timedOut, "\(address): no response within \(options.requestTimeout)"))
+        // Requests may carry longer timeouts than those behind them, so check every one.
+        if inFlight.contains(where: { $0.deadline <= now }) || waiting.contains(where: { $0.deadline <= now }) {
+            fail(KafkaClientError(.timedOut, "\(address): a request got no response within its timeout"))
         }
     }
 

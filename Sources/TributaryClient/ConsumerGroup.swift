@@ -160,7 +160,9 @@ public actor ConsumerGroup {
             groupId: groupId, sessionTimeoutMs: options.sessionTimeout.int32Milliseconds,
             rebalanceTimeoutMs: options.rebalanceTimeout.int32Milliseconds, memberId: memberId, protocolType: "consumer",
             protocols: options.assignors.map { .init(name: $0.protocolName, metadata: subscription) })
-        let joined = try await coordinatorRequest("JoinGroup") { try await $0.send(joinRequest) }
+        // The coordinator answers a join once every member has rejoined, up to the rebalance timeout.
+        let joinTimeout = options.rebalanceTimeout + client.options.connection.requestTimeout
+        let joined = try await coordinatorRequest("JoinGroup") { try await $0.send(joinRequest, timeout: joinTimeout) }
         let joinCode = ErrorCode(rawValue: joined.errorCode)
         if joinCode == .memberIdRequired { memberId = joined.memberId }
         guard joinCode == .noError else { throw KafkaClientError(.broker(joinCode), "JoinGroup \(groupId): \(joinCode)") }

@@ -13,8 +13,10 @@ public actor KafkaClient {
     /// The options in use.
     public nonisolated let options: ClientOptions
     private let bootstrap: [BrokerAddress]
-    private var connections: [BrokerAddress: Task<BrokerConnection, any Error>] = [:]
+    private var connections: [BrokerAddress: (attempt: UInt64, task: Task<BrokerConnection, any Error>)] = [:]
+    private var connectAttemptCount: UInt64 = 0
     private var staleTopics: Set<String> = []
+    private var topicLookups: [String: Task<TopicInfo, any Error>] = [:]
     private var isClosed = false
     /// What is known of the cluster; refreshed by ``refreshMetadata(topics:allowAutoTopicCreation:)``.
     public private(set) var metadata = ClusterMetadata.empty
@@ -33,7 +35,7 @@ public actor KafkaClient {
     public func close() async {
         guard !isClosed else { return }
         isClosed = true
-        for task in connections.values { try? await task.value.close() }
+        for entry in connections.values { try? await entry.task.value.close() }
         connections.removeAll()
         let loop = self.loop
         await Task.detached { loop.shutdown() }.value
@@ -71,27 +73,30 @@ public actor KafkaClient {
     /// The connection to the broker at `address` (a group coordinator, say), opened if needed.
     public func connection(to address: BrokerAddress) async throws -> BrokerConnection {
         guard !isClosed else { throw KafkaClientError(.closed, "the client is closed") }
-        if let existing = connections[address] { return try await existing.value }
+        if let existing = connections[address] { return try await existing.task.value }
+        connectAttemptCount += 1
+        let attempt = connectAttemptCount
         let loop = self.loop
         let connectionOptions = options.connection
         let task = Task<BrokerConnection, any Error> {
             let socketAddress = try address.resolved()
             return try await BrokerConnection.connect(to: socketAddress, on: loop, options: connectionOptions) {
-                [weak self] _ in Task { await self?.forget(address) }
+                [weak self] _ in Task { await self?.forget(address, attempt: attempt) }
             }
         }
-        connections[address] = task
+        connections[address] = (attempt, task)
         do {
             return try await task.value
         } catch {
-            forget(address)
+            forget(address, attempt: attempt)
             throw error
         }
     }
 
-    /// Drops a closed connection so that the next call opens a new one.
-    private func forget(_ address: BrokerAddress) {
-        connections[address] = nil
+    /// Drops a closed connection so that the next call opens a new one; a late report about
+    /// an older attempt leaves the newer connection alone.
+    private func forget(_ address: BrokerAddress, attempt: UInt64) {
+        if connections[address]?.attempt == attempt { connections[address] = nil }
     }
 
     // MARK: Metadata
@@ -131,7 +136,16 @@ public actor KafkaClient {
     ///   once the attempts are used up.
     public func topic(_ name: String, allowAutoTopicCreation: Bool = false) async throws -> TopicInfo {
         if let cached = metadata.topics[name], cached.error == ErrorCode.noError, !staleTopics.contains(name) { return cached }
-        return try await withRetries("metadata for topic \(name)") { client in
+        // Callers arriving while a lookup is under way share it rather than each asking a broker.
+        if let lookup = topicLookups[name] { return try await lookup.value }
+        let lookup = Task { try await lookUp(name, allowAutoTopicCreation: allowAutoTopicCreation) }
+        topicLookups[name] = lookup
+        defer { topicLookups[name] = nil }
+        return try await lookup.value
+    }
+
+    private func lookUp(_ name: String, allowAutoTopicCreation: Bool) async throws -> TopicInfo {
+        try await withRetries("metadata for topic \(name)") { client in
             let metadata = try await client.refreshMetadata(topics: [name], allowAutoTopicCreation: allowAutoTopicCreation)
             guard let topic = metadata.topics[name] else {
                 throw KafkaClientError(.broker(.unknownTopicOrPartition), "topic \(name) is not in the metadata answer")

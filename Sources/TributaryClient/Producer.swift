@@ -220,33 +220,42 @@ public actor Producer {
     private func encode(_ batch: ProducerBatch) async throws -> RecordBatch {
         guard options.idempotent else { return RecordBatchBuilder.batch(batch.records) }
         let partition = batch.topicPartition
-        var identity = try await idempotentIdentity()
-        let sequence = identity.nextSequences[partition] ?? 0
+        while identity == nil { try await establishIdentity() }
+        // No suspension from here on: the sequence is read and advanced in one actor turn, so
+        // concurrent encodes of other partitions cannot overwrite it with a stale copy.
+        guard var current = identity else { preconditionFailure("identity established above") }
+        let sequence = current.nextSequences[partition] ?? 0
         // Sequences wrap at Int32.max, as Kafka's do.
-        identity.nextSequences[partition] = Int32(truncatingIfNeeded: (Int64(sequence) + Int64(batch.recordCount)) % (Int64(Int32.max) + 1))
-        self.identity = identity
+        current.nextSequences[partition] = Int32(truncatingIfNeeded: (Int64(sequence) + Int64(batch.recordCount)) % (Int64(Int32.max) + 1))
+        identity = current
         return RecordBatchBuilder.batch(batch.records, producer: ProducerIdentity(
-            producerId: identity.producerId, producerEpoch: identity.producerEpoch, baseSequence: sequence))
+            producerId: current.producerId, producerEpoch: current.producerEpoch, baseSequence: sequence))
     }
 
-    private func idempotentIdentity() async throws -> IdempotentIdentity {
-        if let identity { return identity }
-        if let identityTask { return try await identityTask.value }
-        let client = self.client
-        let task = Task<IdempotentIdentity, any Error> {
-            let response = try await client.withRetries("InitProducerId") { client in
-                let response = try await client.anyConnection().send(InitProducerIdRequest(transactionTimeoutMs: Int32.max))
-                let code = ErrorCode(rawValue: response.errorCode)
-                guard code == .noError else { throw KafkaClientError(.broker(code), "InitProducerId: \(code)") }
-                return response
+    /// Gets a producer id from the broker unless one is known; concurrent callers share one
+    /// request, and whichever of them resumes first records its answer.
+    private func establishIdentity() async throws {
+        if identity != nil { return }
+        let task: Task<IdempotentIdentity, any Error>
+        if let identityTask {
+            task = identityTask
+        } else {
+            let client = self.client
+            task = Task {
+                let response = try await client.withRetries("InitProducerId") { client in
+                    let response = try await client.anyConnection().send(InitProducerIdRequest(transactionTimeoutMs: Int32.max))
+                    let code = ErrorCode(rawValue: response.errorCode)
+                    guard code == .noError else { throw KafkaClientError(.broker(code), "InitProducerId: \(code)") }
+                    return response
+                }
+                return IdempotentIdentity(producerId: response.producerId, producerEpoch: response.producerEpoch)
             }
-            return IdempotentIdentity(producerId: response.producerId, producerEpoch: response.producerEpoch)
+            identityTask = task
         }
-        identityTask = task
-        defer { identityTask = nil }
-        let fresh = try await task.value
+        let outcome = await task.result
+        if identityTask == task { identityTask = nil }
+        let fresh = try outcome.get()
         if identity == nil { identity = fresh }
-        return identity!
     }
 
     private func finish(_ batch: ProducerBatch, _ outcome: Result<Int64, any Error>) {

@@ -32,6 +32,25 @@ func withStubClient<Result>(
         }
     }
 
+    @Test func aBrokerRejectingOurApiVersionsVersionIsAskedAgainWithOneItSupports() async throws {
+        try await withStubClient { cluster, client in
+            try await cluster.withModel { model in
+                model.script = { model, _, request in
+                    guard request.body.apiKey == .apiVersions, request.header.apiVersion > 2 else { return .answer }
+                    // An older broker answers in v0: the error and the versions it has.
+                    let rejection = ApiVersionsResponse(
+                        errorCode: ErrorCode.unsupportedVersion.rawValue,
+                        apiKeys: [.init(apiKey: ApiKey.apiVersions.rawValue, minVersion: 0, maxVersion: 2)])
+                    return .respond(KafkaFrame.response(rejection, version: 0, correlationId: request.header.correlationId))
+                }
+            }
+            let connection = try await client.anyConnection()
+            #expect(try connection.version(of: .metadata) == 12)
+            let versions = try await cluster.withModel { $0.requestLog.filter { $0.apiKey == .apiVersions }.map(\.apiVersion) }
+            #expect(versions == [3, 2])
+        }
+    }
+
     @Test func pipelinedRequestsGetTheirOwnResponses() async throws {
         try await withStubClient { cluster, client in
             try await cluster.withModel { $0.createTopic("a", partitionCount: 1); $0.createTopic("b", partitionCount: 4) }

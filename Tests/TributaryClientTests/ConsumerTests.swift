@@ -61,6 +61,21 @@ func poll(_ consumer: Consumer, until count: Int, pollCountMax: Int = 200) async
         }
     }
 
+    @Test func aPositionOutOfRangeIsResetByAutoOffsetReset() async throws {
+        try await withStubClient { cluster, client in
+            try await cluster.withModel { $0.createTopic("t", partitionCount: 1) }
+            let producer = try Producer(client: client, options: ProducerOptions(lingerTime: .zero))
+            for index in 0..<3 { try await producer.send(topic: "t", key: nil, value: [UInt8(index)]) }
+            let consumer = try Consumer(client: client, options: ConsumerOptions(fetchMaxWait: .zero, autoOffsetReset: .earliest))
+            let partition = TopicPartition("t", 0)
+            await consumer.assign([partition])
+            try await consumer.seek(partition, to: .offset(100))
+            #expect(try await consumer.poll().isEmpty)
+            #expect(await consumer.position(of: partition) == nil)
+            #expect(try await poll(consumer, until: 3).map(\.value) == [[0], [1], [2]])
+        }
+    }
+
     @Test func controlBatchesAdvanceThePositionButYieldNoRecords() async throws {
         try await withStubClient { cluster, client in
             try await cluster.withModel { model in

@@ -140,6 +140,26 @@ actor Flag {
         }
     }
 
+    @Test func concurrentFirstBatchesOnManyPartitionsGetConsistentSequences() async throws {
+        try await withStubClient { cluster, client in
+            try await cluster.withModel { $0.createTopic("wide", partitionCount: 8) }
+            // Every partition's first batch waits for the producer id at the end of the same linger.
+            let producer = try Producer(client: client, options: ProducerOptions(lingerTime: .milliseconds(5), batchBytesMax: 400))
+            let recordCount = 2_000
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<recordCount {
+                    group.addTask { try await producer.send(topic: "wide", key: Array("\(index)".utf8), value: [1]) }
+                }
+                try await group.waitForAll()
+            }
+            let (stored, duplicates) = try await cluster.withModel { model in
+                (try model.topics["wide"]!.map { try $0.records().count }.reduce(0, +), model.duplicateBatchCount)
+            }
+            #expect(duplicates == 0)
+            #expect(stored == recordCount)
+        }
+    }
+
     @Test func flushSendsLingeringRecordsAndWaitsForThem() async throws {
         try await withStubClient { cluster, client in
             try await cluster.withModel { $0.createTopic("t", partitionCount: 2) }
@@ -156,6 +176,23 @@ actor Flag {
             #expect(try await sends.value == 10)
             let stored = try await cluster.withModel { model in try model.topics["t"]!.map { try $0.records().count } }
             #expect(stored.reduce(0, +) == 10)
+        }
+    }
+
+    @Test func sendsBeyondTheBufferBoundAreRefused() async throws {
+        try await withStubClient { cluster, client in
+            try await cluster.withModel { model in
+                model.createTopic("t", partitionCount: 1)
+                model.script = { _, _, request in request.body.apiKey == .produce ? .hold : .answer }
+            }
+            let producer = try Producer(client: client, options: ProducerOptions(lingerTime: .zero, bufferedRecordCountMax: 2))
+            let held = (0..<2).map { index in Task { try await producer.send(topic: "t", key: nil, value: [UInt8(index)]) } }
+            while await producer.bufferedCount < 2 { await Task.yield() }
+            let error = await #expect(throws: KafkaClientError.self) { try await producer.send(topic: "t", key: nil, value: [9]) }
+            #expect(error?.kind == .queueFull)
+            try await cluster.withModel { $0.script = nil }
+            try await cluster.releaseHeldResponses()
+            for send in held { _ = try await send.value }
         }
     }
 

@@ -62,13 +62,15 @@ final class StubCluster: @unchecked Sendable {
             connection.close()
             return
         }
-        model.requestLog.append((nodeId, request.body.apiKey))
+        model.requestLog.append((nodeId, request.body.apiKey, request.header.apiVersion))
         let action = model.script?(&model, nodeId, request) ?? .answer
         let version = request.header.apiVersion
         let correlationId = request.header.correlationId
         switch action {
         case .silent:
             return
+        case .respond(let frame):
+            _ = connection.send(bytes: frame)
         case .close:
             connection.close()
         case .applyThenClose:

@@ -2,7 +2,7 @@ import KafkaProtocol
 import Storage
 
 /// What a stub broker does with one request, chosen by the test's script.
-enum StubAction: Sendable {
+enum StubAction: Sendable, Equatable {
     /// Handle the request against the model and answer.
     case answer
     /// Close the connection without handling the request.
@@ -17,6 +17,8 @@ enum StubAction: Sendable {
     case silent
     /// Handle the request but keep the response until ``StubCluster/releaseHeldResponses()``.
     case hold
+    /// Answer with this frame (size prefix included) instead of handling the request.
+    case respond([UInt8])
 }
 
 /// One partition of the stub cluster: a leader and an in-memory log shared by all stub brokers
@@ -45,8 +47,8 @@ struct StubModel: Sendable {
     var duplicateBatchCount = 0
     /// Consumer groups by id.
     var groups: [String: StubGroup] = [:]
-    /// Requests received, in order: (node, api).
-    var requestLog: [(nodeId: Int32, apiKey: ApiKey)] = []
+    /// Requests received, in order: (node, api, version).
+    var requestLog: [(nodeId: Int32, apiKey: ApiKey, apiVersion: Int16)] = []
     /// Decides what to do with each request before it is handled; may change the model.
     var script: (@Sendable (inout StubModel, Int32, DecodedRequest) -> StubAction)?
 
