@@ -21,12 +21,14 @@ let package = Package(
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .target(name: "CCRC32C"),
         .target(name: "Checksum", dependencies: ["CCRC32C"]),
+        .target(name: "SeededRandom"),
         .target(name: "Storage", dependencies: ["Checksum"]),
-        .target(name: "Raft", dependencies: ["Checksum"]),
-        .target(name: "RaftSimulator", dependencies: ["Raft"]),
+        .target(name: "Raft", dependencies: ["SeededRandom", "Checksum"]),
+        .target(name: "RaftSimulator", dependencies: ["SeededRandom", "Raft"]),
         .target(
             name: "Transport",
             dependencies: [
+                "SeededRandom",
                 "CLibUV",
                 "Checksum",
                 .product(name: "Logging", package: "swift-log"),
@@ -36,6 +38,7 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
+                "SeededRandom",
                 "Transport",
                 "Storage",
                 "Raft",
@@ -58,12 +61,12 @@ let package = Package(
         .executableTarget(name: "TransportBench", dependencies: ["Transport"], path: "benchmarks/TransportBench"),
         .target(name: "DiskProbe", path: "benchmarks/DiskProbe"),
         .executableTarget(name: "StorageBench", dependencies: ["Storage", "DiskProbe"], path: "benchmarks/StorageBench"),
-        .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "CCRC32C"]),
+        .testTarget(name: "ChecksumTests", dependencies: ["SeededRandom", "Checksum", "CCRC32C"]),
         .testTarget(
             name: "TransportTests",
-            dependencies: ["Transport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["SeededRandom", "Transport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Raft", "Storage", "Transport", "ClusterMetadata"]),
+        .testTarget(name: "NodeTests", dependencies: ["SeededRandom", "Node", "Raft", "Storage", "Transport", "ClusterMetadata"]),
         // chaos/: the history checker (pure: no cluster, no I/O beyond reading its inputs)
         // and the command that runs it on a history file and the replicas' final logs.
         .target(name: "ChaosCheck", path: "chaos/Sources/ChaosCheck"),
@@ -75,13 +78,13 @@ let package = Package(
             ],
             path: "chaos/Sources/chaos-check"
         ),
-        .testTarget(name: "ChaosCheckTests", dependencies: ["ChaosCheck"], path: "chaos/Tests/ChaosCheckTests"),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "ChaosCheckTests", dependencies: ["SeededRandom", "ChaosCheck"], path: "chaos/Tests/ChaosCheckTests"),
+        .testTarget(name: "StorageTests", dependencies: ["SeededRandom", "Storage"]),
         // Broker core: group coordinator and idempotent-producer state (pure, protocol-agnostic).
         .target(name: "Broker"),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker"]),
-        .executableTarget(name: "RaftCoreBench", dependencies: ["Raft"], path: "benchmarks/RaftCoreBench"),
-        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
+        .testTarget(name: "BrokerTests", dependencies: ["SeededRandom", "Broker"]),
+        .executableTarget(name: "RaftCoreBench", dependencies: ["SeededRandom", "Raft"], path: "benchmarks/RaftCoreBench"),
+        .testTarget(name: "RaftTests", dependencies: ["SeededRandom", "Raft", "RaftSimulator"]),
         // Kafka wire codec: pure, no dependencies. Messages under Generated/ come from
         // kafka-codegen (Kafka's JSON definitions in ../shared/kafka-messages).
         .target(name: "KafkaProtocol"),
@@ -89,12 +92,12 @@ let package = Package(
         .executableTarget(name: "kafka-codegen", dependencies: ["KafkaCodegen"]),
         .testTarget(
             name: "KafkaProtocolTests",
-            dependencies: ["KafkaProtocol", "KafkaCodegen"],
+            dependencies: ["SeededRandom", "KafkaProtocol", "KafkaCodegen"],
             resources: [.copy("Fixtures")]
         ),
         // The controller's replicated state machine: pure (no I/O, no clock), deterministic.
         .target(name: "ClusterMetadata", dependencies: ["Checksum"]),
-        .testTarget(name: "ClusterMetadataTests", dependencies: ["ClusterMetadata"]),
+        .testTarget(name: "ClusterMetadataTests", dependencies: ["SeededRandom", "ClusterMetadata"]),
         // The Swift Kafka client (producer, consumer, admin) used by the CLI, chaos and benchmarks.
         .target(
             name: "TributaryClient",

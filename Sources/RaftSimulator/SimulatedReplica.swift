@@ -1,3 +1,4 @@
+import SeededRandom
 @_spi(Testing) import Raft
 
 /// One replica of one group on one simulated node: a Raft core (nil while its node is crashed)

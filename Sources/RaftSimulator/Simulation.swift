@@ -1,3 +1,4 @@
+import SeededRandom
 @_spi(Testing) import Raft
 
 /// The outcome of one simulated run.

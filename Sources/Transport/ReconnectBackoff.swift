@@ -1,3 +1,4 @@
+import SeededRandom
 /// Delays between reconnect attempts: exponential, capped, with jitter.
 ///
 /// After `n` consecutive failures the base delay is `delayMin * 2^(n-1)`, capped at `delayMax`;

@@ -1,5 +1,6 @@
 import Testing
 @testable import Broker
+import SeededRandom
 
 @Suite("Group coordinator: committed offsets and replay")
 struct GroupOffsetTests {

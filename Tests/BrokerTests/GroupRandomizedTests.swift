@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Broker
+import SeededRandom
 
 /// Clients acting at random (joining, syncing, heartbeating, leaving, committing, going silent)
 /// against one group, with coordinator crashes replayed from the records, checking after every

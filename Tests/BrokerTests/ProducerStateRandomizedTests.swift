@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Broker
+import SeededRandom
 
 /// Producers send, retry, skip and re-epoch at random against one partition's table; a simple
 /// model of what each producer sent says what every verdict must be, and rebuilding from the

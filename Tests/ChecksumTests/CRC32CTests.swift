@@ -1,4 +1,5 @@
 import CCRC32C
+import SeededRandom
 import Testing
 @testable import Checksum
 
@@ -39,18 +40,5 @@ import Testing
         }
         #expect(crc.value == CRC32C.checksum(bytes))
         #expect(CRC32C(continuing: CRC32C.checksum(bytes[..<100])).value == CRC32C.checksum(bytes[..<100]))
-    }
-}
-
-/// A tiny seeded generator so the test data is the same on every run.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,20 +1,9 @@
 import Testing
 @testable import ClusterMetadata
+import SeededRandom
 
-/// SplitMix64: a seeded generator, so a failing randomized test reproduces from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The project's seeded generator, under the name these tests use.
+typealias SeededGenerator = SplitMix64
 
 func addresses(_ id: Int32) -> NodeAddresses {
     NodeAddresses(peer: "127.0.0.\(id):19000", client: "127.0.0.\(id):19092", admin: "127.0.0.\(id):19644")

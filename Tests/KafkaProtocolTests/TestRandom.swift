@@ -1,19 +1,14 @@
 import KafkaProtocol
+import SeededRandom
 
 /// A seeded generator (SplitMix64) for randomized tests: the same seed gives the same values,
 /// so a failure reproduces from the seed the test prints.
 struct TestRandom: RandomNumberGenerator {
-    private var state: UInt64
+    private var source: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { source = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476C_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { source.next() }
 
     mutating func bool() -> Bool { next() & 1 == 1 }
     /// True one time in four: how often a nullable field is made null.

@@ -3,6 +3,7 @@ import Raft
 import Testing
 import Transport
 @testable import Node
+import SeededRandom
 
 @Suite struct RaftBatchFrameTests {
     static let sender = NodeID(2)
@@ -84,7 +85,7 @@ import Transport
             }
         }
         let seed: UInt64 = 0x5EED_F4A3
-        var random = Raft.SplitMix64(seed: seed)
+        var random = SplitMix64(seed: seed)
         for _ in 0..<1_000 {
             var corrupted = body
             for _ in 0..<(1 + Int(random.next() % 4)) {

@@ -3,6 +3,7 @@ import Raft
 import Storage
 import Testing
 @testable import Node
+import SeededRandom
 
 /// Three (or more) partition replicas on real disks in one process, with an in-memory, ordered
 /// network: deterministic, so every test run takes the same steps.

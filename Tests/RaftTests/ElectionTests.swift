@@ -1,4 +1,5 @@
 import Testing
+import SeededRandom
 @_spi(Testing) import Raft
 
 @Suite struct ElectionTests {

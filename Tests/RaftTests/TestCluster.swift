@@ -1,3 +1,4 @@
+import SeededRandom
 @_spi(Testing) import Raft
 
 /// A replica in a scenario test: a core over an in-memory durable log, persisting every `Ready`

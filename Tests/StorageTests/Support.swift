@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Storage
+import SeededRandom
 
 /// A fresh directory under the system temporary directory, removed when released.
 final class TemporaryDirectory {
@@ -24,20 +25,8 @@ final class TemporaryDirectory {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// SplitMix64: a small seeded generator so randomized tests reproduce from a printed seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
+/// The project's seeded generator, under the name these tests use.
+typealias SeededGenerator = SplitMix64
 
 /// A batch of `count` records with values of `valueBytes` bytes, timestamps `timestamp`, `timestamp + 1`, ...
 func makeBatch(count: Int = 1, valueBytes: Int = 16, timestamp: Int64 = 1_000, seed: UInt8 = 0) -> RecordBatch {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Transport
+import SeededRandom
 
 extension FrameDecoder {
     /// Decodes from an array, with the typed error kept.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Transport
+import SeededRandom
 
 /// Random and damaged byte streams sent to real servers over loopback: every stream ends with
 /// the server closing the connection (never a hang), and the server keeps serving a well-behaved

@@ -5,11 +5,13 @@
 // Besides wall-clock rates it prints the rate per second of this process's CPU time, which
 // stays meaningful on a machine shared with other work.
 import Raft
+import SeededRandom
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+import SeededRandom
 #endif
 
 /// CPU seconds this process has used so far.

@@ -3,6 +3,7 @@ import Logging
 import Raft
 import Storage
 import Transport
+import SeededRandom
 
 /// Hosts many Raft groups (partition replicas) of one node on one event loop.
 ///
@@ -47,7 +48,7 @@ public final class RaftHost: @unchecked Sendable {
     var isClosed = false
     let cycleTimer: LoopTimer
     private let tickTimer: LoopTimer
-    private var random: Raft.SplitMix64
+    private var random: SplitMix64
 
     /// Starts a host with no groups. Call on `loop`'s thread.
     /// - Parameters:
@@ -65,7 +66,7 @@ public final class RaftHost: @unchecked Sendable {
         self.options = options
         self.send = send
         self.outbox = PeerOutbox(bodyBytesMax: loop.limits.frameBytesMax)
-        self.random = Raft.SplitMix64(seed: seed)
+        self.random = SplitMix64(seed: seed)
         self.cycleTimer = LoopTimer(loop: loop)
         self.tickTimer = LoopTimer(loop: loop)
         tickTimer.schedule(after: options.tickInterval, repeating: options.tickInterval) { [weak self] in self?.tick() }
@@ -86,7 +87,7 @@ public final class RaftHost: @unchecked Sendable {
         guard groups[group] == nil else { throw RaftHostError("group \(group) is already hosted on \(localID)") }
         let replica = try PartitionReplica(
             directory: directory, config: options.raftConfig(for: localID), membership: membership,
-            logOptions: options.logOptions, random: Raft.SplitMix64(seed: random.next()))
+            logOptions: options.logOptions, random: SplitMix64(seed: random.next()))
         groups[group] = HostedGroup(id: group, replica: replica)
         markDirty(group)
     }

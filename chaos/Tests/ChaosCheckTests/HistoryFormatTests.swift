@@ -1,5 +1,6 @@
 import ChaosCheck
 import Testing
+import SeededRandom
 
 /// The history file format: every operation survives a write and a read, and a bad line is
 /// rejected with its line number and the field at fault.

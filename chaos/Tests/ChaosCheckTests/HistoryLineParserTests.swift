@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import ChaosCheck
+import SeededRandom
 
 /// The history line parser reads what Foundation's JSONDecoder reads, faster, and never traps.
 @Suite struct HistoryLineParserTests {

@@ -1,4 +1,5 @@
 import ChaosCheck
+import SeededRandom
 
 /// Plants one anomaly in a clean ``RandomHistory``: edits the final logs or appends operations
 /// of a fresh process, the way a buggy system would misbehave.

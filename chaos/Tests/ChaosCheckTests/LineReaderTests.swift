@@ -1,6 +1,7 @@
 import ChaosCheck
 import Foundation
 import Testing
+import SeededRandom
 
 /// Reading files line by line across the reader's chunk boundaries.
 @Suite struct LineReaderTests {

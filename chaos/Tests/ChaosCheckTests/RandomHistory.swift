@@ -1,4 +1,5 @@
 import ChaosCheck
+import SeededRandom
 
 /// A seeded simulation of a correct system under the workload: producers (idempotent and plain)
 /// append to in-memory partition logs, consumers poll, seek, get reassigned and commit offsets,

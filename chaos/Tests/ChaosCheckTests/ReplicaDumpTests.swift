@@ -1,5 +1,6 @@
 import ChaosCheck
 import Testing
+import SeededRandom
 
 /// The replica dump format: a header line, then one line per record.
 @Suite struct ReplicaDumpTests {

@@ -1,10 +1,15 @@
 /// A small, fast, seedable random number generator (SplitMix64), so that runs reproduce.
+///
+/// The one generator of the project: Raft's election timeouts, the transport's reconnect
+/// jitter, simulators and every randomized test take a seed and print it, and the same seed
+/// gives the same sequence on every machine.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     /// Creates a generator whose sequence is fixed by `seed`.
     public init(seed: UInt64) { state = seed }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
