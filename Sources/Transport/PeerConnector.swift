@@ -26,6 +26,9 @@ public final class PeerConnector: @unchecked Sendable {
     public let clusterID: String
     private var links: [PeerID: PeerLink] = [:]
     private var listener: TCPListener?
+    /// The local address outbound connections are bound to: the listener's host (so every link
+    /// runs between the two nodes' own addresses); nil until ``listen(at:)``.
+    private(set) var dialSource: SocketAddress?
     private var handshakes: [ObjectIdentifier: TCPConnection] = [:]
     private var backoff: ReconnectBackoff
     private let onFrame: (PeerID, PeerFrame) -> Void
@@ -68,6 +71,7 @@ public final class PeerConnector: @unchecked Sendable {
             accept(connection)
         }
         self.listener = listener
+        dialSource = listener.localAddress.withPort(0)
         return listener.localAddress
     }
 

@@ -45,7 +45,7 @@ final class PeerLink {
         guard isActive else { return }
         enter(.connecting(attempt: failureCount + 1))
         let loop = connector.loop
-        let connection = TCPConnection.connect(on: loop, to: address) { [weak self] error in
+        let connection = TCPConnection.connect(on: loop, to: address, from: connector.dialSource) { [weak self] error in
             guard let self, isActive else { return }
             if let error { return failed(error, wasConnected: false) }
             failureCount = 0

@@ -93,22 +93,36 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
     /// once the connection has closed; ``onClose`` then does not run.
     ///
     /// Sends made before the connection completes are queued and written once it does.
-    /// Call on the loop's thread.
+    /// Call on the loop's thread. With `source`, the connection is bound to that local address
+    /// (port 0: any port) first.
     public static func connect(
         on loop: EventLoop,
         to address: SocketAddress,
+        from source: SocketAddress? = nil,
         completion: @escaping (TransportError?) -> Void
     ) -> TCPConnection {
         let connection = TCPConnection(loop: loop, state: .connecting)
-        connection.beginConnect(to: address, completion: completion)
+        connection.beginConnect(to: address, from: source, completion: completion)
         return connection
     }
 
-    private func beginConnect(to address: SocketAddress, completion: @escaping (TransportError?) -> Void) {
+    private func beginConnect(
+        to address: SocketAddress, from source: SocketAddress?, completion: @escaping (TransportError?) -> Void
+    ) {
         logger[metadataKey: "remote"] = "\(address)"
         remoteAddress = address
         connectCompletion = completion
         do {
+            if let source {
+                // A node with its own address must also send from it: a fault injected between
+                // two node addresses must cut exactly that link, whatever the kernel's default
+                // source address would have been.
+                var local = try source.makeStorage()
+                let code = withUnsafePointer(to: &local) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_bind(handle, $0, 0) }
+                }
+                try TransportError.check(code, "bind to \(source) before connecting")
+            }
             var storage = try address.makeStorage()
             let request = UnsafeMutablePointer<uv_connect_t>.allocate(capacity: 1)
             connectRequest = request

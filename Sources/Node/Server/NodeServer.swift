@@ -55,10 +55,11 @@ public final class NodeServer: @unchecked Sendable {
             connector.send(frame, to: PeerID(UInt32(node.rawValue)))
         }
         slot.host = host
+        // Listen first: outbound links are then bound to this node's own address.
+        _ = try connector.listen(at: Self.socketAddress(config.listen.peer))
         for voter in config.controllerVoters where voter.nodeID != config.nodeID {
             connector.addPeer(PeerID(UInt32(voter.nodeID)), at: try Self.socketAddress(voter.peer))
         }
-        _ = try connector.listen(at: Self.socketAddress(config.listen.peer))
         let voters = config.controllerVoters.map { NodeID(UInt64($0.nodeID)) }
         if voters.contains(localID) {
             let directory = config.dataDirectory + "/controller"
