@@ -1,5 +1,7 @@
+import ClusterMetadata
 import Foundation
 import Logging
+import Raft
 import Testing
 import Transport
 @testable import Node
@@ -64,6 +66,41 @@ import Glibc
         #expect(samples["tributary_loop_offloads_in_flight"] != nil)
         #expect(response.body.contains("# TYPE tributary_raft_role gauge"))
         #expect(response.body.contains("# TYPE tributary_raft_ticks_total counter"))
+    }
+
+    @Test func scrapesFollowTheHostRemovedGroupsAndPeersVanishAndCountersReachTheHostTotals() {
+        let metrics = NodeMetrics()
+        func group(_ id: UInt64, role: Role, last: UInt64, commit: UInt64) -> GroupStatus {
+            GroupStatus(
+                group: RaftGroupID(id), role: role, term: Term(4), leader: nil, membership: Membership(voters: [NodeID(1)]),
+                commitIndex: LogIndex(commit), followerMatchIndexes: [:], lastIndex: LogIndex(last),
+                logStartOffset: 0, logEndOffset: 7, failure: nil)
+        }
+        var counters = RaftHostCounters()
+        counters.framesSent = 5
+        let first = Self.samples(String(decoding: metrics.render(.init(
+            groups: [group(3, role: .candidate, last: 9, commit: 6), group(4, role: .follower, last: 2, commit: 5)],
+            peers: [PeerID(2): .connected, PeerID(3): .backoff(failures: 2, delay: .milliseconds(40))],
+            counters: counters, pendingJobCount: 3, offloadInFlightCount: 1)), as: UTF8.self))
+        #expect(first["tributary_raft_role{group=\"3\"}"] == 1)
+        #expect(first["tributary_raft_commit_lag{group=\"3\"}"] == 3)
+        #expect(first["tributary_raft_commit_lag{group=\"4\"}"] == 0, "a commit index past the log is no lag")
+        // Index 1 holds offset 0: committing index 6 makes offsets 0...5 visible.
+        #expect(first["tributary_raft_high_watermark{group=\"3\"}"] == 6)
+        #expect(first["tributary_peer_connected{peer=\"2\"}"] == 1)
+        #expect(first["tributary_peer_connected{peer=\"3\"}"] == 0)
+        #expect(first["tributary_raft_frames_sent_total"] == 5)
+        #expect(first["tributary_loop_pending_jobs"] == 3 && first["tributary_loop_offloads_in_flight"] == 1)
+
+        counters.framesSent = 12
+        let second = Self.samples(String(decoding: metrics.render(.init(
+            groups: [group(4, role: .leader, last: 5, commit: 5)], peers: [PeerID(3): .connected],
+            counters: counters, pendingJobCount: 0, offloadInFlightCount: 0)), as: UTF8.self))
+        #expect(second["tributary_raft_frames_sent_total"] == 12)
+        #expect(second["tributary_raft_role{group=\"4\"}"] == 2)
+        #expect(!second.keys.contains { $0.contains("group=\"3\"") }, "group 3 left the host")
+        #expect(second["tributary_peer_connected{peer=\"2\"}"] == nil)
+        #expect(second["tributary_peer_connected{peer=\"3\"}"] == 1)
     }
 
     /// Sample lines of a text exposition by series (`name{labels}`), comments skipped.

@@ -10,8 +10,7 @@ import Transport
 /// gauges from the host's current statuses and advances the counters to the host's totals.
 /// Use on the node's loop thread only.
 final class NodeMetrics {
-    /// The node's metrics; ``render(_:)`` brings them up to date and emits them.
-    let registry: PrometheusCollectorRegistry
+    private let registry: PrometheusCollectorRegistry
     private var groups: [RaftGroupID: GroupGauges] = [:]
     private var peers: [PeerID: Gauge] = [:]
     private let hostCounters: [(value: KeyPath<RaftHostCounters, UInt64>, counter: Counter)]
