@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
@@ -45,6 +46,7 @@ let package = Package(
                 "ClusterMetadata",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -66,7 +68,13 @@ let package = Package(
             name: "TransportTests",
             dependencies: ["SeededRandom", "Transport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "NodeTests", dependencies: ["SeededRandom", "Node", "Raft", "Storage", "Transport", "ClusterMetadata"]),
+        .testTarget(
+            name: "NodeTests",
+            dependencies: [
+                "SeededRandom", "Node", "Raft", "Storage", "Transport", "ClusterMetadata",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // chaos/: the history checker (pure: no cluster, no I/O beyond reading its inputs)
         // and the command that runs it on a history file and the replicas' final logs.
         .target(name: "ChaosCheck", path: "chaos/Sources/ChaosCheck"),

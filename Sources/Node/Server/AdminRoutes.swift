@@ -2,13 +2,21 @@ import Foundation
 import Raft
 import Transport
 
-/// The admin HTTP endpoints of a node: `/health` and `/v1/status`.
+/// The admin HTTP endpoints of a node: `/health`, `/v1/status` and `/metrics`.
 struct AdminRoutes {
     let server: NodeServer
 
     func install(on http: HTTPServer) {
         http.route("/health") { _ in health() }
         http.route("/v1/status") { _ in status() }
+        http.route("/metrics") { _ in metrics() }
+    }
+
+    /// The Prometheus text exposition format, version 0.0.4.
+    private func metrics() -> HTTPResponse {
+        HTTPResponse(
+            status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
+            body: server.metrics.render(server.metricsSample))
     }
 
     /// 200 once the node knows the controller leader, 503 before (load balancers and

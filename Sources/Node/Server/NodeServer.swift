@@ -17,6 +17,8 @@ public final class NodeServer: @unchecked Sendable {
     private var connector: PeerConnector?
     private var host: RaftHost?
     private var admin: HTTPServer?
+    /// What `/metrics` reports; updated on each scrape.
+    let metrics = NodeMetrics()
 
     private init(config: NodeConfig, loop: EventLoop, logger: Logger) {
         self.config = config
@@ -102,6 +104,13 @@ public final class NodeServer: @unchecked Sendable {
     var groupStatuses: [GroupStatus] { host?.statuses ?? [] }
 
     var peerStates: [PeerID: PeerLinkState] { connector?.states ?? [:] }
+
+    /// What `/metrics` reads from the host and the loop.
+    var metricsSample: NodeMetrics.Sample {
+        NodeMetrics.Sample(
+            groups: groupStatuses, peers: peerStates, counters: host?.counters ?? RaftHostCounters(),
+            pendingJobCount: loop.pendingJobCount, offloadInFlightCount: loop.offloadInFlightCount)
+    }
 
     private static func socketAddress(_ address: HostPort) throws -> SocketAddress {
         try SocketAddress(host: address.host, port: address.port)

@@ -1,0 +1,164 @@
+import ClusterMetadata
+import Foundation
+import Logging
+import Raft
+import Testing
+import Transport
+@testable import Node
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `/metrics` of a real node process run in-process: real sockets, real disk, real Raft.
+@Suite struct NodeMetricsTests {
+    @Test func aLoneControllerVoterReportsItselfLeaderOfTheControllerGroupOnMetrics() async throws {
+        let directory = NSTemporaryDirectory() + "tributary-metrics-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let peer = try #require(freePort()), client = try #require(freePort()), admin = try #require(freePort())
+        let config = try NodeConfig.load(toml: """
+            node_id = 1
+            data_dir = "\(directory)"
+            [listen]
+            peer = "127.0.0.1:\(peer)"
+            client = "127.0.0.1:\(client)"
+            admin = "127.0.0.1:\(admin)"
+            [controller]
+            voters = ["1@127.0.0.1:\(peer)"]
+            [raft]
+            tick_ms = 10
+            election_timeout_ms = 100
+            heartbeat_interval_ms = 30
+            """)
+        let server = try await NodeServer.start(config: config, logger: Logger(label: "metrics-test"))
+        // Bounded: a lone voter elects itself and commits its term's first entry within a few
+        // election timeouts; allow far more.
+        func settled() async throws -> Bool {
+            try await server.loop.submit {
+                guard let status = server.controllerStatus else { return false }
+                return status.role == .leader && status.commitIndex.rawValue >= 1
+            }
+        }
+        var isSettled = try await settled()
+        for _ in 0..<500 where !isSettled {
+            try await Task.sleep(for: .milliseconds(10))
+            isSettled = try await settled()
+        }
+        let scraped = httpGet("/metrics", port: admin)
+        await server.stop()
+        let response = try #require(scraped, "no 200 answer from /metrics")
+        try #require(isSettled, "the lone voter never became a leader with a committed entry")
+
+        #expect(response.contentType.hasPrefix("text/plain; version=0.0.4"))
+        let samples = Self.samples(response.body)
+        #expect(samples["tributary_raft_role{group=\"0\"}"] == 2)
+        #expect(try #require(samples["tributary_raft_term{group=\"0\"}"]) >= 1)
+        // The leader's first entry of its term is committed: the log is not behind.
+        #expect(try #require(samples["tributary_raft_commit_index{group=\"0\"}"]) >= 1)
+        #expect(samples["tributary_raft_commit_lag{group=\"0\"}"] == 0)
+        for metric in ["log_start_offset", "log_end_offset", "high_watermark", "last_index"] {
+            #expect(samples["tributary_raft_\(metric){group=\"0\"}"] != nil, "tributary_raft_\(metric) missing")
+        }
+        #expect(try #require(samples["tributary_raft_ticks_total"]) >= 1)
+        #expect(try #require(samples["tributary_raft_sync_batches_total"]) >= 1)
+        #expect(samples["tributary_raft_malformed_frames_total"] == 0)
+        #expect(samples["tributary_loop_pending_jobs"] != nil)
+        #expect(samples["tributary_loop_offloads_in_flight"] != nil)
+        #expect(response.body.contains("# TYPE tributary_raft_role gauge"))
+        #expect(response.body.contains("# TYPE tributary_raft_ticks_total counter"))
+    }
+
+    @Test func scrapesFollowTheHostRemovedGroupsAndPeersVanishAndCountersReachTheHostTotals() {
+        let metrics = NodeMetrics()
+        func group(_ id: UInt64, role: Role, last: UInt64, commit: UInt64) -> GroupStatus {
+            GroupStatus(
+                group: RaftGroupID(id), role: role, term: Term(4), leader: nil, membership: Membership(voters: [NodeID(1)]),
+                commitIndex: LogIndex(commit), followerMatchIndexes: [:], lastIndex: LogIndex(last),
+                logStartOffset: 0, logEndOffset: 7, failure: nil)
+        }
+        var counters = RaftHostCounters()
+        counters.framesSent = 5
+        let first = Self.samples(String(decoding: metrics.render(.init(
+            groups: [group(3, role: .candidate, last: 9, commit: 6), group(4, role: .follower, last: 2, commit: 5)],
+            peers: [PeerID(2): .connected, PeerID(3): .backoff(failures: 2, delay: .milliseconds(40))],
+            counters: counters, pendingJobCount: 3, offloadInFlightCount: 1)), as: UTF8.self))
+        #expect(first["tributary_raft_role{group=\"3\"}"] == 1)
+        #expect(first["tributary_raft_commit_lag{group=\"3\"}"] == 3)
+        #expect(first["tributary_raft_commit_lag{group=\"4\"}"] == 0, "a commit index past the log is no lag")
+        // Index 1 holds offset 0: committing index 6 makes offsets 0...5 visible.
+        #expect(first["tributary_raft_high_watermark{group=\"3\"}"] == 6)
+        #expect(first["tributary_peer_connected{peer=\"2\"}"] == 1)
+        #expect(first["tributary_peer_connected{peer=\"3\"}"] == 0)
+        #expect(first["tributary_raft_frames_sent_total"] == 5)
+        #expect(first["tributary_loop_pending_jobs"] == 3 && first["tributary_loop_offloads_in_flight"] == 1)
+
+        counters.framesSent = 12
+        let second = Self.samples(String(decoding: metrics.render(.init(
+            groups: [group(4, role: .leader, last: 5, commit: 5)], peers: [PeerID(3): .connected],
+            counters: counters, pendingJobCount: 0, offloadInFlightCount: 0)), as: UTF8.self))
+        #expect(second["tributary_raft_frames_sent_total"] == 12)
+        #expect(second["tributary_raft_role{group=\"4\"}"] == 2)
+        #expect(!second.keys.contains { $0.contains("group=\"3\"") }, "group 3 left the host")
+        #expect(second["tributary_peer_connected{peer=\"2\"}"] == nil)
+        #expect(second["tributary_peer_connected{peer=\"3\"}"] == 1)
+    }
+
+    /// Sample lines of a text exposition by series (`name{labels}`), comments skipped.
+    static func samples(_ text: String) -> [String: Double] {
+        var samples: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            samples[String(line[..<space])] = value
+        }
+        return samples
+    }
+}
+
+/// A port on 127.0.0.1 that the kernel just handed out as free (ephemeral range), or nil.
+private func freePort() -> UInt16? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        }
+    }
+    return bound ? UInt16(bigEndian: address.sin_port) : nil
+}
+
+/// One `GET` on 127.0.0.1 over a fresh connection the server closes after answering; nil when
+/// the connection fails or the answer is not a complete 200 response within the bounded wait.
+private func httpGet(_ path: String, port: UInt16) -> (contentType: String, body: String)? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { return nil }
+    let request = Array("GET \(path) HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n".utf8)
+    guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else { return nil }
+    var received: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 16 << 10)
+    while received.count < 16 << 20 {
+        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count <= 0 { break }
+        received += chunk[..<count]
+    }
+    let text = String(decoding: received, as: UTF8.self)
+    guard let split = text.range(of: "\r\n\r\n"), text.hasPrefix("HTTP/1.1 200") else { return nil }
+    let headers = text[..<split.lowerBound].split(separator: "\r\n").dropFirst()
+    guard let contentType = headers.first(where: { $0.lowercased().hasPrefix("content-type:") }) else { return nil }
+    return (contentType.dropFirst("content-type:".count).trimmingCharacters(in: .whitespaces), String(text[split.upperBound...]))
+}
