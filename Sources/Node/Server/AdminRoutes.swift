@@ -31,7 +31,7 @@ struct AdminRoutes {
     private func status() -> HTTPResponse {
         let body = StatusDocument(
             node: server.config.nodeID, cluster: server.config.clusterID,
-            controllerLeader: server.knownControllerLeader.map { Int64($0.rawValue) },
+            controllerLeader: AlwaysPresent(server.knownControllerLeader.map { Int64($0.rawValue) }),
             peers: server.peerStates.sorted { $0.key.rawValue < $1.key.rawValue }.map {
                 .init(node: Int64($0.key.rawValue), state: "\($0.value)")
             },
@@ -51,7 +51,7 @@ private struct StatusDocument: Encodable {
     struct Group: Encodable {
         var group: UInt64
         var role: String
-        var leader: UInt64?
+        var leader: AlwaysPresent<UInt64>
         var term: UInt64
         var commitIndex: UInt64
         var logStartOffset: Int64
@@ -59,12 +59,12 @@ private struct StatusDocument: Encodable {
         var highWatermark: Int64
         var voters: [UInt64]
         var learners: [UInt64]
-        var failure: String?
+        var failure: AlwaysPresent<String>
 
         init(_ status: GroupStatus) {
             group = status.group.rawValue
             role = "\(status.role)"
-            leader = status.leader?.rawValue
+            leader = AlwaysPresent(status.leader?.rawValue)
             term = status.term.rawValue
             commitIndex = status.commitIndex.rawValue
             logStartOffset = status.logStartOffset.rawValue
@@ -72,13 +72,26 @@ private struct StatusDocument: Encodable {
             highWatermark = status.highWatermark.rawValue
             voters = status.membership.voters.map(\.rawValue)
             learners = status.membership.learners.map(\.rawValue)
-            failure = status.failure
+            failure = AlwaysPresent(status.failure)
         }
     }
 
     var node: Int32
     var cluster: String
-    var controllerLeader: Int64?
+    var controllerLeader: AlwaysPresent<Int64>
     var peers: [Peer]
     var groups: [Group]
+}
+
+/// An optional field that is written as `null` when absent instead of being left out, so that
+/// readers of `/v1/status` always find every key.
+private struct AlwaysPresent<Value: Encodable>: Encodable {
+    var value: Value?
+
+    init(_ value: Value?) { self.value = value }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let value { try container.encode(value) } else { try container.encodeNil() }
+    }
 }
