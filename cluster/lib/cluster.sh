@@ -35,10 +35,15 @@ client_port() { echo $((PORT_BASE + 92)); }
 peer_port() { echo $((PORT_BASE + 93)); }
 admin_port() { echo $((PORT_BASE + 644)); }
 
-# True when the node's recorded process is alive (a stopped process counts as alive).
+# True when the node's recorded process is alive (a stopped process counts as alive): the pid
+# must still run this node's configuration (pids get reused) and must not be a zombie (a killed
+# node whose parent has not reaped it yet is not running).
 node_running() {
-  local pid; pid=$(node_pid "$1")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+  local pid state args; pid=$(node_pid "$1")
+  [ -n "$pid" ] || return 1
+  state=$(ps -o stat= -p "$pid" 2>/dev/null) || return 1
+  args=$(ps -o args= -p "$pid" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "${state:0:1}" != Z ] && [[ "$args" == *"$(node_dir "$1")/node.toml"* ]]
 }
 
 valid_node_id() {
