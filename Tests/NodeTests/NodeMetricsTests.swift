@@ -56,6 +56,9 @@ import Glibc
         // The leader's first entry of its term is committed: the log is not behind.
         #expect(try #require(samples["tributary_raft_commit_index{group=\"0\"}"]) >= 1)
         #expect(samples["tributary_raft_commit_lag{group=\"0\"}"] == 0)
+        // Becoming the leader took at least one election and one change of leader.
+        #expect(try #require(samples["tributary_raft_elections_started{group=\"0\"}"]) >= 1)
+        #expect(try #require(samples["tributary_raft_leader_changes{group=\"0\"}"]) >= 1)
         for metric in ["log_start_offset", "log_end_offset", "high_watermark", "last_index"] {
             #expect(samples["tributary_raft_\(metric){group=\"0\"}"] != nil, "tributary_raft_\(metric) missing")
         }
@@ -74,7 +77,7 @@ import Glibc
             GroupStatus(
                 group: RaftGroupID(id), role: role, term: Term(4), leader: nil, membership: Membership(voters: [NodeID(1)]),
                 commitIndex: LogIndex(commit), followerMatchIndexes: [:], lastIndex: LogIndex(last),
-                logStartOffset: 0, logEndOffset: 7, failure: nil)
+                logStartOffset: 0, logEndOffset: 7, failure: nil, electionsStarted: 2, leaderChanges: 3)
         }
         var counters = RaftHostCounters()
         counters.framesSent = 5
@@ -87,6 +90,8 @@ import Glibc
         #expect(first["tributary_raft_commit_lag{group=\"4\"}"] == 0, "a commit index past the log is no lag")
         // Index 1 holds offset 0: committing index 6 makes offsets 0...5 visible.
         #expect(first["tributary_raft_high_watermark{group=\"3\"}"] == 6)
+        #expect(first["tributary_raft_elections_started{group=\"3\"}"] == 2)
+        #expect(first["tributary_raft_leader_changes{group=\"3\"}"] == 3)
         #expect(first["tributary_peer_connected{peer=\"2\"}"] == 1)
         #expect(first["tributary_peer_connected{peer=\"3\"}"] == 0)
         #expect(first["tributary_raft_frames_sent_total"] == 5)

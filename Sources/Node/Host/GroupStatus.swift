@@ -27,6 +27,10 @@ public struct GroupStatus: Sendable, Equatable {
     public var logEndOffset: Offset
     /// Why the group stopped, if its storage failed; it then neither votes nor acknowledges.
     public var failure: String?
+    /// Elections this replica started since it was opened (pre-votes that won included).
+    public var electionsStarted: UInt64 = 0
+    /// Changes of leader this replica saw since it was opened.
+    public var leaderChanges: UInt64 = 0
 
     /// The Kafka high-water mark: the first offset not yet committed.
     public var highWatermark: Offset { commitIndex.offset.advanced(by: 1) }

@@ -30,7 +30,8 @@ final class HostedGroup {
             group: id, role: core.currentRole, term: core.currentTerm, leader: core.currentLeader,
             membership: core.currentMembership, commitIndex: core.commitIndex,
             followerMatchIndexes: core.metrics.followerMatchIndexes, lastIndex: core.lastIndex, logStartOffset: replica.log.logStartOffset,
-            logEndOffset: replica.log.nextOffset, failure: failure)
+            logEndOffset: replica.log.nextOffset, failure: failure, electionsStarted: core.metrics.electionsStarted,
+            leaderChanges: core.metrics.leaderChanges)
     }
 
     /// Completes the proposals the commit index has passed.

@@ -108,6 +108,7 @@ final class NodeMetrics {
 /// The per-group gauges, labelled `group="<id>"`.
 private struct GroupGauges {
     let term, role, commitIndex, lastIndex, commitLag, logStartOffset, logEndOffset, highWatermark: Gauge
+    let electionsStarted, leaderChanges: Gauge
 
     init(group: RaftGroupID, registry: PrometheusCollectorRegistry) {
         let labels = [("group", "\(group.rawValue)")]
@@ -122,10 +123,12 @@ private struct GroupGauges {
         logStartOffset = gauge("log_start_offset", "The first offset of the partition log.")
         logEndOffset = gauge("log_end_offset", "The offset after the partition log's last batch.")
         highWatermark = gauge("high_watermark", "The first offset not yet committed.")
+        electionsStarted = gauge("elections_started", "Elections this replica started since it was opened.")
+        leaderChanges = gauge("leader_changes", "Changes of leader this replica saw since it was opened.")
     }
 
     private var all: [Gauge] {
-        [term, role, commitIndex, lastIndex, commitLag, logStartOffset, logEndOffset, highWatermark]
+        [term, role, commitIndex, lastIndex, commitLag, logStartOffset, logEndOffset, highWatermark, electionsStarted, leaderChanges]
     }
 
     func set(from status: GroupStatus) {
@@ -139,6 +142,8 @@ private struct GroupGauges {
         logStartOffset.set(status.logStartOffset.rawValue)
         logEndOffset.set(status.logEndOffset.rawValue)
         highWatermark.set(status.highWatermark.rawValue)
+        electionsStarted.set(Int64(clamping: status.electionsStarted))
+        leaderChanges.set(Int64(clamping: status.leaderChanges))
     }
 
     func unregister(from registry: PrometheusCollectorRegistry) {
