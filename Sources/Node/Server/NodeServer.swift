@@ -79,18 +79,32 @@ public final class NodeServer: @unchecked Sendable {
     /// Hands leadership of every group it leads to other replicas, then closes the host and the
     /// transport and stops the loop: the graceful shutdown of SIGTERM.
     public func stop() async {
-        try? await loop.submit { [self] in
-            let handed = host?.handOffLeadership() ?? []
-            if !handed.isEmpty { logger.info("handing off leadership of \(handed.count) group(s)") }
+        let handed = (try? await loop.submit { [self] in host?.handOffLeadership() ?? [] }) ?? []
+        if !handed.isEmpty {
+            logger.info("handing off leadership of \(handed.count) group(s)")
+            await waitForHandOff(of: handed)
         }
-        // Give transfers one election timeout to complete before the replicas go away.
-        try? await Task.sleep(for: .milliseconds(config.raft.electionTimeoutMs))
         try? await loop.submit { [self] in
             admin?.close()
             host?.close()
             connector?.close()
         }
         loop.shutdown()
+    }
+
+    /// Waits, one tick at a time and at most one election timeout (after which the core
+    /// abandons a transfer), until this node leads none of `groups`.
+    private func waitForHandOff(of groups: [RaftGroupID]) async {
+        let localID = NodeID(UInt64(config.nodeID))
+        let ticks = max(1, config.raft.electionTimeoutMs / config.raft.tickMs)
+        for _ in 0..<ticks {
+            let stillLeading = (try? await loop.submit { [self] in
+                groups.contains { host?.status(of: $0)?.leader == localID }
+            }) ?? false
+            if !stillLeading { return }
+            try? await Task.sleep(for: .milliseconds(config.raft.tickMs))
+        }
+        logger.warning("leadership hand-off incomplete after \(config.raft.electionTimeoutMs) ms; stopping anyway")
     }
 
     // MARK: - What the admin endpoints read (on the loop)
