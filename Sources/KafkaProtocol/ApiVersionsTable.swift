@@ -8,10 +8,15 @@ extension ApiVersionsResponse {
 
     /// The answer to an ApiVersions request.
     /// - Parameters:
+    ///   - apis: the APIs the server answers (a subset of the implemented ones); all by default.
     ///   - errorCode: `.noError`, or `.unsupportedVersion` when the request's version is not
     ///     implemented (then send it as version 0).
     ///   - throttleTimeMs: how long the client should wait before its next request.
-    public static func advertising(errorCode: ErrorCode = .noError, throttleTimeMs: Int32 = 0) -> ApiVersionsResponse {
-        ApiVersionsResponse(errorCode: errorCode.rawValue, apiKeys: supportedApis, throttleTimeMs: throttleTimeMs)
+    public static func advertising(
+        _ apis: Set<ApiKey> = Set(ApiKey.allCases), errorCode: ErrorCode = .noError, throttleTimeMs: Int32 = 0
+    ) -> ApiVersionsResponse {
+        ApiVersionsResponse(
+            errorCode: errorCode.rawValue, apiKeys: supportedApis.filter { api in apis.contains { $0.rawValue == api.apiKey } },
+            throttleTimeMs: throttleTimeMs)
     }
 }

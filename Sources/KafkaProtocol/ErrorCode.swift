@@ -3,7 +3,7 @@
 /// A struct rather than an enum so that any code read from the wire stays representable; the
 /// named constants are the ones Tributary sends or acts on, with Kafka's numbers
 /// (`org.apache.kafka.common.protocol.Errors`).
-public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible, Error {
     /// The number on the wire.
     public var rawValue: Int16
 

@@ -26,7 +26,7 @@ public final class TCPConnection: LoopResource, EndOfTurnTask, @unchecked Sendab
     /// The other end's address, when the kernel reports one.
     public private(set) var remoteAddress: SocketAddress?
     /// The other end's address for log lines (`"?"` when unknown).
-    var remoteDescription: String { remoteAddress.map { "\($0)" } ?? "?" }
+    public var remoteDescription: String { remoteAddress.map { "\($0)" } ?? "?" }
     /// Runs once when the connection has closed: `nil` after ``close()`` or an orderly end of
     /// stream between frames, the error otherwise (connect failure, bad frame, socket error).
     public var onClose: ((TransportError?) -> Void)?
