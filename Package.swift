@@ -44,6 +44,8 @@ let package = Package(
                 "Storage",
                 "Raft",
                 "ClusterMetadata",
+                "KafkaProtocol",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -122,11 +122,25 @@ public final class RaftHost: @unchecked Sendable {
 
     /// Reads whole stored batches of `group`'s log from `offset` (the broker's fetch path, and
     /// tests comparing replicas).
+    /// - Parameter limit: no batch at or after this offset is returned (the high-water mark, so
+    ///   that consumers see committed records only).
     /// - Throws: ``RaftHostError`` for an unknown group; storage errors.
-    public func read(_ group: RaftGroupID, from offset: Offset, maxBytes: Int) throws -> LogRead {
+    public func read(_ group: RaftGroupID, from offset: Offset, maxBytes: Int, before limit: Offset? = nil) throws -> LogRead {
         assertInLoop()
+        return try hostedGroup(group).replica.log.read(from: offset, maxBytes: maxBytes, before: limit)
+    }
+
+    /// The first offset of `group`'s log whose batch has a timestamp at or after `timestamp`
+    /// (ListOffsets by time); nil when no batch is that late.
+    /// - Throws: ``RaftHostError`` for an unknown group; storage errors.
+    public func offset(of group: RaftGroupID, forTimestamp timestamp: Int64) throws -> Offset? {
+        assertInLoop()
+        return try hostedGroup(group).replica.log.offset(forTimestamp: timestamp)
+    }
+
+    private func hostedGroup(_ group: RaftGroupID) throws(RaftHostError) -> HostedGroup {
         guard let hosted = groups[group] else { throw RaftHostError("group \(group) is not hosted on \(localID)") }
-        return try hosted.replica.log.read(from: offset, maxBytes: maxBytes)
+        return hosted
     }
 
     // MARK: - Shutdown

@@ -25,7 +25,10 @@ struct AdminRoutes {
         guard let leader = server.knownControllerLeader else {
             return HTTPResponse(status: .serviceUnavailable, text: "no controller leader known yet\n")
         }
-        return HTTPResponse(status: .ok, text: "ok: controller leader is node \(leader.rawValue)\n")
+        guard server.isReady else {
+            return HTTPResponse(status: .serviceUnavailable, text: "not registered with the controller (leader: node \(leader.rawValue)) yet\n")
+        }
+        return HTTPResponse(status: .ok, text: "ok: registered; controller leader is node \(leader.rawValue)\n")
     }
 
     private func status() -> HTTPResponse {

@@ -5,7 +5,8 @@ import Raft
 import Transport
 
 /// A running node: its event loop, the peer transport, the Raft host with the controller group
-/// (on controller voters), and the admin HTTP endpoint.
+/// (on controller voters) and the partition groups the metadata places here, the Kafka listener,
+/// and the admin HTTP endpoint.
 ///
 /// Everything but ``start(config:logger:)`` and ``stop()`` runs on the node's loop thread.
 public final class NodeServer: @unchecked Sendable {
@@ -13,12 +14,30 @@ public final class NodeServer: @unchecked Sendable {
     public let config: NodeConfig
     let loop: EventLoop
     let logger: Logger
-    /// Set on the loop during start-up, used only there.
-    private var connector: PeerConnector?
-    private var host: RaftHost?
+    /// Set on the loop during start-up; everything below is used on the loop only.
+    var connector: PeerConnector?
+    var host: RaftHost?
     private var admin: HTTPServer?
+    var kafka: KafkaBroker?
+    var controller: ControllerService?
+    private var housekeepingTimer: LoopTimer?
     /// What `/metrics` reports; updated on each scrape.
     let metrics = NodeMetrics()
+    /// The cluster metadata as far as this node applied the controller log.
+    let applier = MetadataApplier()
+    /// Who leads each group, as this node last heard.
+    var leaders = LeaderDirectory()
+    /// Nodes the connector has a link to (the controller voters from the start, then every
+    /// registered node).
+    var knownPeers: Set<BrokerID> = []
+    /// Where each hosted partition group keeps its log.
+    var partitionDirectories: [RaftGroupID: String] = [:]
+    var isRegistering = false
+    var isProposingLiveness = false
+    var isStopping = false
+    var housekeepingRounds: UInt64 = 0
+    /// How often the node applies metadata, registers, reconciles and reports leaders.
+    static let housekeepingInterval: Duration = .milliseconds(100)
 
     private init(config: NodeConfig, loop: EventLoop, logger: Logger) {
         self.config = config
@@ -49,18 +68,19 @@ public final class NodeServer: @unchecked Sendable {
             tickInterval: .milliseconds(config.raft.tickMs), electionTimeoutTicks: config.raft.electionTimeoutTicks,
             heartbeatIntervalTicks: config.raft.heartbeatIntervalTicks)
         try options.validate(frameBytesMax: loop.limits.frameBytesMax)
-        let slot = HostSlot()
+        let slot = ServerSlot()
         let connector = PeerConnector(
             loop: loop, localID: PeerID(UInt32(config.nodeID)), clusterID: config.clusterID,
-            seed: UInt64(config.nodeID), onFrame: { peer, frame in slot.host?.receive(frame, from: NodeID(UInt64(peer.rawValue))) })
+            seed: UInt64(config.nodeID), onFrame: { peer, frame in slot.server?.receive(frame, from: NodeID(UInt64(peer.rawValue))) })
         let host = try RaftHost(loop: loop, localID: localID, options: options, seed: UInt64(config.nodeID)) { node, frame in
             connector.send(frame, to: PeerID(UInt32(node.rawValue)))
         }
-        slot.host = host
+        slot.server = self
         // Listen first: outbound links are then bound to this node's own address.
         _ = try connector.listen(at: Self.socketAddress(config.listen.peer))
         for voter in config.controllerVoters where voter.nodeID != config.nodeID {
             connector.addPeer(PeerID(UInt32(voter.nodeID)), at: try Self.socketAddress(voter.peer))
+            knownPeers.insert(BrokerID(voter.nodeID))
         }
         let voters = config.controllerVoters.map { NodeID(UInt64($0.nodeID)) }
         if voters.contains(localID) {
@@ -72,8 +92,26 @@ public final class NodeServer: @unchecked Sendable {
         self.connector = connector
         self.host = host
         self.admin = admin
+        host.onStatusChange = { [weak self] status in self?.groupStatusChanged(status) }
+        controller = ControllerService(
+            host: host, applier: applier, logger: logger, leader: { [weak self] in self?.knownControllerLeader },
+            sendFrame: { node, frame in connector.send(frame, to: PeerID(UInt32(node.rawValue))).isQueued })
+        kafka = try KafkaBroker(node: self, at: Self.socketAddress(config.listen.client))
         AdminRoutes(server: self).install(on: admin)
-        logger.info("node \(config.nodeID) of cluster '\(config.clusterID)' serving: peer \(config.listen.peer), admin \(config.listen.admin)")
+        let timer = LoopTimer(loop: loop)
+        timer.schedule(after: Self.housekeepingInterval, repeating: Self.housekeepingInterval) { [weak self] in self?.housekeeping() }
+        housekeepingTimer = timer
+        logger.info(
+            "node \(config.nodeID) of cluster '\(config.clusterID)' serving: peer \(config.listen.peer), client \(config.listen.client), admin \(config.listen.admin)")
+    }
+
+    /// Routes a peer frame by its kind: Raft traffic to the host, node messages to the server.
+    private func receive(_ frame: PeerFrame, from peer: NodeID) {
+        switch frame.kind {
+        case RaftBatchFrame.kind: host?.receive(frame, from: peer)
+        case NodeMessage.kind: receiveNodeMessage(frame, from: peer)
+        default: logger.warning("dropping a peer frame of unknown kind \(frame.kind) from \(peer)")
+        }
     }
 
     /// Hands leadership of every group it leads to other replicas, then closes the host and the
@@ -85,6 +123,10 @@ public final class NodeServer: @unchecked Sendable {
             await waitForHandOff(of: handed)
         }
         try? await loop.submit { [self] in
+            isStopping = true
+            housekeepingTimer?.close()
+            kafka?.close()
+            controller?.close()
             admin?.close()
             host?.close()
             connector?.close()
@@ -112,8 +154,16 @@ public final class NodeServer: @unchecked Sendable {
     /// The controller group's status on this node, if it hosts a replica of it.
     var controllerStatus: GroupStatus? { host?.status(of: .controller) }
 
-    /// The controller leader this node knows of (only controller voters know, for now).
-    var knownControllerLeader: NodeID? { controllerStatus?.leader }
+    /// The controller leader this node knows of: from its own controller replica, else from
+    /// the leaders other nodes report.
+    var knownControllerLeader: NodeID? { controllerStatus?.leader ?? leaders.leader(of: .controller) }
+
+    /// Whether the node is ready for clients: it knows the controller leader, and the applied
+    /// metadata records it as registered with its current addresses and alive.
+    var isReady: Bool {
+        guard knownControllerLeader != nil, let registered = applier.state.node(localBrokerID) else { return false }
+        return registered.isAlive && registered.addresses == registration
+    }
 
     var groupStatuses: [GroupStatus] { host?.statuses ?? [] }
 
@@ -131,7 +181,7 @@ public final class NodeServer: @unchecked Sendable {
     }
 }
 
-/// Lets the connector's frame handler reach the host made after it.
-private final class HostSlot: @unchecked Sendable {
-    weak var host: RaftHost?
+/// Lets the connector's frame handler reach the server once it is set up.
+private final class ServerSlot: @unchecked Sendable {
+    weak var server: NodeServer?
 }

@@ -1,0 +1,134 @@
+import ClusterMetadata
+import KafkaProtocol
+import Raft
+import Storage
+
+/// Produce: each partition's batches are proposed to its Raft group on the leader and
+/// acknowledged once committed by a majority and durable there (fsync before every replica's
+/// acknowledgement). acks=1 waits for the same commit: a Raft leader's own durable append is no
+/// promise that the record survives its crash, so the stronger answer is the only honest one.
+extension KafkaBroker {
+    func produce(_ request: ProduceRequest, respond: Responder) {
+        guard [-1, 0, 1].contains(request.acks) else {
+            return respond(ProduceResponse(responses: request.topicData.map { topic in
+                .init(name: topic.name, partitionResponses: topic.partitionData.map {
+                    .init(index: $0.index, errorCode: ErrorCode.invalidRequiredAcks.rawValue, baseOffset: -1)
+                })
+            }))
+        }
+        var results = request.topicData.map { topic in
+            [ProduceResponse.PartitionProduceResponse?](repeating: nil, count: topic.partitionData.count)
+        }
+        var remaining = results.reduce(0) { $0 + $1.count }
+        let finish = { [request] in
+            guard request.acks != 0 else { return respond.none() }
+            respond(ProduceResponse(responses: zip(request.topicData, results).map { topic, partitions in
+                .init(name: topic.name, partitionResponses: partitions.map { $0! })
+            }))
+        }
+        guard remaining > 0 else { return finish() }
+        for (t, topic) in request.topicData.enumerated() {
+            for (p, data) in topic.partitionData.enumerated() {
+                appendBatches(topic: topic.name, partition: data.index, records: data.records ?? []) { [self] outcome in
+                    let group = partition(topic: topic.name, index: data.index)?.group
+                    let logStart = group.flatMap { node.host?.status(of: $0)?.logStartOffset.rawValue } ?? -1
+                    switch outcome {
+                    case .success(let base):
+                        results[t][p] = .init(index: data.index, errorCode: 0, baseOffset: base.rawValue, logAppendTimeMs: -1, logStartOffset: logStart)
+                    case .failure(let failure):
+                        if failure.code != .notLeaderOrFollower { logger.info("produce to \(topic.name)-\(data.index) failed: \(failure.message)") }
+                        results[t][p] = .init(
+                            index: data.index, errorCode: failure.code.rawValue, baseOffset: -1, logAppendTimeMs: -1,
+                            logStartOffset: logStart, errorMessage: failure.message)
+                    }
+                    remaining -= 1
+                    if remaining == 0 { finish() }
+                }
+            }
+        }
+    }
+
+    /// Why a partition's produce failed.
+    struct ProduceFailure: Error {
+        var code: ErrorCode
+        var message: String
+    }
+
+    /// Validates the batches in `records` and proposes them in order; completes with the first
+    /// batch's offset once all have committed.
+    private func appendBatches(
+        topic: String, partition index: Int32, records: [UInt8],
+        completion: @escaping (Result<Offset, ProduceFailure>) -> Void
+    ) {
+        guard let host = node.host, let ref = partition(topic: topic, index: index) else {
+            return completion(.failure(ProduceFailure(code: .unknownTopicOrPartition, message: "\(topic)-\(index) does not exist")))
+        }
+        if case .failure(let code) = ledStatus(ref.group) {
+            return completion(.failure(ProduceFailure(code: code, message: "node \(node.config.nodeID) does not lead \(topic)-\(index)")))
+        }
+        let batches: [RecordBatch]
+        switch Self.splitBatches(records, batchBytesMax: host.options.logOptions.limits.batchBytesMax) {
+        case .success(let split): batches = split
+        case .failure(let failure): return completion(.failure(failure))
+        }
+        var remaining = batches.count
+        var first: Offset?
+        var failed = false
+        for (position, batch) in batches.enumerated() {
+            host.propose(batch, to: ref.group) { result in
+                guard !failed else { return }
+                switch result {
+                case .success(let offsets):
+                    if position == 0 { first = offsets.lowerBound }
+                    remaining -= 1
+                    if remaining == 0, let first { completion(.success(first)) }
+                case .failure(let failure):
+                    failed = true
+                    completion(.failure(Self.produceFailure(failure)))
+                }
+            }
+        }
+    }
+
+    /// The record batches of a produce request's `records`, each checked (framing, CRC32C,
+    /// size); a request without any is invalid.
+    static func splitBatches(_ records: [UInt8], batchBytesMax: Int) -> Result<[RecordBatch], ProduceFailure> {
+        var batches: [RecordBatch] = []
+        var position = 0
+        while position < records.count {
+            guard records.count - position >= 12 else {
+                return .failure(ProduceFailure(code: .corruptMessage, message: "\(records.count - position) trailing bytes are no batch"))
+            }
+            let length = records[(position + 8)..<(position + 12)].reduce(0) { $0 << 8 | Int($1) }
+            let total = 12 + length
+            guard total <= batchBytesMax else {
+                return .failure(ProduceFailure(code: .messageTooLarge, message: "a batch of \(total) bytes exceeds the limit of \(batchBytesMax)"))
+            }
+            guard total <= records.count - position else {
+                return .failure(ProduceFailure(code: .corruptMessage, message: "batch length \(total) runs past the request's records"))
+            }
+            let batch: RecordBatch
+            do { batch = try RecordBatch(validating: Array(records[position..<(position + total)]), batchBytesMax: batchBytesMax) } catch {
+                return .failure(ProduceFailure(code: .corruptMessage, message: "\(error)"))
+            }
+            guard !batch.isControl else {
+                return .failure(ProduceFailure(code: .invalidRecord, message: "clients may not write control batches"))
+            }
+            batches.append(batch)
+            position += total
+        }
+        guard !batches.isEmpty else { return .failure(ProduceFailure(code: .corruptMessage, message: "no record batch in the request")) }
+        return .success(batches)
+    }
+
+    private static func produceFailure(_ failure: ProposalFailure) -> ProduceFailure {
+        let code: ErrorCode = switch failure {
+        case .notLeader, .unknownGroup, .superseded, .groupStopped, .hostUnavailable: .notLeaderOrFollower
+        case .invalidBatch: .corruptMessage
+        case .tooManyPending, .refused: .notEnoughReplicas
+        case .timedOut: .requestTimedOut
+        case .storageFailed: .kafkaStorageError
+        }
+        return ProduceFailure(code: code, message: "\(failure)")
+    }
+}

@@ -1,0 +1,158 @@
+import ClusterMetadata
+import Foundation
+import Raft
+import Storage
+import Transport
+
+/// What the node does with the cluster metadata, on its loop every housekeeping round
+/// (``NodeServer/housekeepingInterval``): apply the committed controller log, register itself,
+/// keep liveness current (controller leader only), host exactly the partition groups the
+/// metadata gives it, connect to every registered node, and report the groups it leads.
+extension NodeServer {
+    /// Housekeeping rounds between two leader reports to every peer.
+    static let leaderReportEveryRounds: UInt64 = 5
+
+    func housekeeping() {
+        guard let host, !isStopping else { return }
+        housekeepingRounds += 1
+        controller?.sweep()
+        catchUpMetadata()
+        registerIfNeeded()
+        if host.status(of: .controller)?.role == .leader { proposeLivenessChanges() }
+        if housekeepingRounds % Self.leaderReportEveryRounds == 0 { reportLeadership() }
+    }
+
+    /// Applies newly committed controller commands and reconciles what they changed.
+    func catchUpMetadata() {
+        guard let host, let status = host.status(of: .controller) else { return }
+        do {
+            let changed = try applier.catchUp(to: status.highWatermark) { offset, bytes in
+                try host.read(.controller, from: offset, maxBytes: bytes)
+            }
+            if changed { reconcile() }
+        } catch {
+            logger.critical("cannot apply the controller log: \(error)")
+        }
+    }
+
+    /// Creates the partition groups the metadata places here and removes (with their data)
+    /// those it no longer does; connects to registered nodes not connected yet.
+    func reconcile() {
+        guard let host, let connector else { return }
+        let state = applier.state
+        for node in state.nodes where node.id != localBrokerID && !knownPeers.contains(node.id) {
+            guard let address = HostPort(parsing: node.addresses.peer), let socket = try? SocketAddress(host: address.host, port: address.port) else {
+                logger.warning("node \(node.id.rawValue) registered an unusable peer address '\(node.addresses.peer)'")
+                continue
+            }
+            connector.addPeer(PeerID(UInt32(node.id.rawValue)), at: socket)
+            knownPeers.insert(node.id)
+        }
+        let hosted = Set(host.groupIDs.filter { $0 != .controller })
+        let plan = state.reconciliation(for: localBrokerID, hosting: hosted)
+        for group in plan.toCreate {
+            let directory = partitionDirectory(group)
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                let voters = group.replicas.map { NodeID(UInt64($0.rawValue)) }
+                try host.addGroup(group.groupID, directory: directory, membership: Membership(voters: voters))
+                logger.info("hosting \(group.topicName)-\(group.partition) (\(group.groupID)) with replicas \(group.replicas.map(\.rawValue))")
+            } catch {
+                logger.error("cannot open \(group.topicName)-\(group.partition) (\(group.groupID)) in \(directory): \(error)")
+            }
+        }
+        for id in plan.toRemove {
+            host.removeGroup(id)
+            if let directory = partitionDirectories.removeValue(forKey: id) {
+                try? FileManager.default.removeItem(atPath: directory)
+                logger.info("removed \(id) and its data in \(directory)")
+            }
+        }
+        var live = Set(state.topics.flatMap { $0.partitions.map(\.groupID) })
+        live.insert(.controller)
+        leaders.retain(only: live)
+    }
+
+    /// `<data>/partitions/<topic>-<partition>-g<group>`: the group id keeps a topic re-created
+    /// under the same name apart from the deleted one's leftovers.
+    private func partitionDirectory(_ group: ClusterMetadata.HostedGroup) -> String {
+        let directory = "\(config.dataDirectory)/partitions/\(group.topicName)-\(group.partition)-g\(group.groupID.rawValue)"
+        partitionDirectories[group.groupID] = directory
+        return directory
+    }
+
+    /// What this node registers as (its advertised addresses).
+    var registration: NodeAddresses {
+        NodeAddresses(
+            peer: config.advertised.peer.description, client: config.advertised.client.description,
+            admin: config.advertised.admin.description)
+    }
+
+    /// Proposes `registerNode` while the metadata does not record this node with its current
+    /// addresses (or records it down), one proposal at a time.
+    private func registerIfNeeded() {
+        guard let controller, !isRegistering else { return }
+        if let known = applier.state.node(localBrokerID), known.addresses == registration, known.isAlive { return }
+        isRegistering = true
+        controller.submit(.registerNode(id: localBrokerID, addresses: registration, rack: nil)) { [weak self] result in
+            guard let self else { return }
+            isRegistering = false
+            if case .failure(let failure) = result, case .rejected = failure {
+                logger.error("registration refused by the controller: \(failure)")
+            }
+        }
+    }
+
+    /// The controller leader records nodes whose peer links came up or went down.
+    private func proposeLivenessChanges() {
+        guard let controller, let connector, !isProposingLiveness else { return }
+        var up: Set<BrokerID> = [localBrokerID]
+        for (peer, state) in connector.states where state == .connected { up.insert(BrokerID(Int32(peer.rawValue))) }
+        let changes = applier.state.livenessChanges(observedUp: up)
+        guard let first = changes.first else { return }
+        isProposingLiveness = true
+        controller.submit(first) { [weak self] result in
+            self?.isProposingLiveness = false
+            if case .failure(let failure) = result { self?.logger.warning("liveness change \(first) failed: \(failure)") }
+        }
+    }
+
+    /// Tells every connected peer which groups this node leads.
+    private func reportLeadership() {
+        guard let host, let connector else { return }
+        let led = host.statuses.filter { $0.role == .leader }.map { NodeMessage.LedGroup(group: $0.group, term: $0.term) }
+        for chunk in stride(from: 0, to: max(led.count, 1), by: NodeMessage.ledGroupsPerMessageMax) {
+            let frame = NodeMessage.leaders(Array(led[chunk..<min(chunk + NodeMessage.ledGroupsPerMessageMax, led.count)])).frame
+            for (peer, state) in connector.states where state == .connected { _ = connector.send(frame, to: peer) }
+        }
+    }
+
+    /// Takes a node message from a peer.
+    func receiveNodeMessage(_ frame: PeerFrame, from peer: NodeID) {
+        let message: NodeMessage
+        do { message = try NodeMessage(decoding: frame.body) } catch {
+            return logger.warning("dropping a node message from \(peer): \(error)")
+        }
+        switch message {
+        case .leaders(let groups):
+            for led in groups { leaders.learn(led.group, leader: peer, term: led.term) }
+        case .proposeCommand, .commandResult:
+            controller?.receive(message, from: peer)
+        }
+    }
+
+    /// A hosted group's status changed: note its leader, and apply the controller log when the
+    /// controller's commit moved.
+    func groupStatusChanged(_ status: GroupStatus) {
+        if let leader = status.leader {
+            leaders.learn(status.group, leader: leader, term: status.term)
+        } else {
+            leaders.forget(status.group, asOf: status.term)
+        }
+        if status.group == .controller { catchUpMetadata() }
+        kafka?.parkedFetches.groupChanged(status.group)
+    }
+
+    /// This node's id as the metadata names it.
+    var localBrokerID: BrokerID { BrokerID(config.nodeID) }
+}
