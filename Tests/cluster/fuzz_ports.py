@@ -1,8 +1,10 @@
-"""Sends seeded garbage to a running node's peer and admin ports: random bytes, peer frames
-with a valid magic but absurd, truncated or corrupt contents, oversized lengths, and malformed
-HTTP. Used by Tests/cluster/faults, which then checks that the node still serves.
+"""Sends seeded garbage to a running node's peer and admin ports (and its Kafka port when
+given): random bytes, peer frames with a valid magic but absurd, truncated or corrupt contents,
+oversized lengths, malformed HTTP, and Kafka requests with unknown APIs or versions, bad
+lengths and mutated bodies. Used by Tests/cluster/faults and Tests/cluster/kafka, which then
+check that the node still serves.
 
-    python3 fuzz_ports.py HOST PEER_PORT ADMIN_PORT SEED CONNECTIONS
+    python3 fuzz_ports.py HOST PEER_PORT ADMIN_PORT SEED CONNECTIONS [KAFKA_PORT]
 """
 import random
 import socket
@@ -29,6 +31,29 @@ def admin_payloads(rng):
     yield b"\r\n\r\n\r\n"
 
 
+def kafka_request(api_key, version, body, correlation=7):
+    header = struct.pack(">hhi", api_key, version, correlation) + struct.pack(">h", 4) + b"fuzz"
+    frame = header + body
+    return struct.pack(">i", len(frame)) + frame
+
+
+def kafka_payloads(rng):
+    noise = bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 300)))
+    yield noise
+    yield struct.pack(">i", 0x7FFFFFF0) + noise
+    yield struct.pack(">i", -5) + noise
+    yield kafka_request(999, 0, noise)
+    yield kafka_request(18, 99, b"")
+    yield kafka_request(0, 9, noise)  # Produce v9 (flexible) with a random body
+    yield kafka_request(1, 11, noise[:7])  # Fetch v11 cut short
+    yield kafka_request(3, 1, struct.pack(">i", 0x7FFFFFFF))  # Metadata: an absurd topic count
+    valid = kafka_request(3, 1, struct.pack(">i", 1) + struct.pack(">h", 3) + b"abc")
+    mutated = bytearray(valid)
+    for _ in range(3):
+        mutated[rng.randrange(4, len(mutated))] = rng.getrandbits(8)
+    yield bytes(mutated)
+
+
 def send(host, port, payload):
     try:
         with socket.create_connection((host, port), timeout=2) as connection:
@@ -43,6 +68,7 @@ def send(host, port, payload):
 
 def main():
     host, peer_port, admin_port, seed, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    kafka_port = int(sys.argv[6]) if len(sys.argv) > 6 else None
     rng = random.Random(seed)
     sent = 0
     for _ in range(count):
@@ -51,6 +77,9 @@ def main():
             sent += 1
         for payload in admin_payloads(rng):
             send(host, admin_port, payload)
+            sent += 1
+        for payload in kafka_payloads(rng) if kafka_port else []:
+            send(host, kafka_port, payload)
             sent += 1
     print(f"sent {sent} malformed inputs (seed {seed})")
 
