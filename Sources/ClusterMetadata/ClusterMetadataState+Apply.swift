@@ -31,6 +31,7 @@ extension ClusterMetadataState {
         case let .decommissionNode(id): try decommissionNode(id)
         case let .completeReassignment(topic, partition, replicas): try completeReassignment(topic, partition, replicas)
         case .rebalancePreferredLeaders: rebalancePreferredLeaders()
+        case let .allocateProducerIDs(node): try allocateProducerIDs(to: node)
         }
     }
 

@@ -30,6 +30,12 @@ extension ClusterMetadataState {
                 body.writeOptional(partition.targetReplicas) { $0.write($1) }
             }
         }
+        body.write(nextProducerID)
+        body.write(UInt32(producerIDGrants.count))
+        for node in producerIDGrants.keys.sorted() {
+            body.write(node.rawValue)
+            body.write(producerIDGrants[node]!)
+        }
         precondition(!body.overflowed, "a field of the state outgrew its encoding: apply must have let an oversized value in")
         return MetadataFrame.seal(kind: MetadataFrame.snapshotKind, body: body.bytes)
     }
@@ -61,6 +67,7 @@ extension ClusterMetadataState {
             guard previousTopic.map({ $0 < id }) ?? true else { throw MetadataDecodingError("topic \(id) is repeated or out of order") }
             previousTopic = id
         }
+        try restoreProducerIDGrants(from: &body)
         try body.expectEnd()
     }
 

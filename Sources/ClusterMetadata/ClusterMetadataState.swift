@@ -9,6 +9,11 @@ public struct ClusterMetadataState: Hashable, Sendable {
     /// The group id the next partition receives. Invariant: above every group id in use.
     public internal(set) var nextGroupID = RaftGroupID.firstPartitionGroup
 
+    /// The first producer id not granted yet. Invariant: above every granted block.
+    public internal(set) var nextProducerID: Int64 = 0
+    /// The first id of the last block granted to each node.
+    var producerIDGrants: [BrokerID: Int64] = [:]
+
     var nodesByID: [BrokerID: RegisteredNode] = [:]
     var topicsByID: [TopicID: Topic] = [:]
     /// Invariant: exactly the topics' names, each mapping to its topic's id.

@@ -12,6 +12,7 @@ extension MetadataCommand {
         case .decommissionNode: 8
         case .completeReassignment: 9
         case .rebalancePreferredLeaders: 10
+        case .allocateProducerIDs: 11
         }
     }
 
@@ -31,7 +32,7 @@ extension MetadataCommand {
             body.write(addresses.client)
             body.write(addresses.admin)
             body.writeOptional(rack) { $0.write($1) }
-        case let .markNodeAlive(id), let .markNodeDown(id), let .decommissionNode(id):
+        case let .markNodeAlive(id), let .markNodeDown(id), let .decommissionNode(id), let .allocateProducerIDs(id):
             body.write(id.rawValue)
         case let .createTopic(name, id, partitionCount, replicationFactor, configs):
             body.write(name)
@@ -114,6 +115,7 @@ extension MetadataCommand {
                 topic: try body.readTopicID(), partition: try body.readInt32(),
                 replicas: try body.readBrokers())
         case 10: return .rebalancePreferredLeaders
+        case 11: return .allocateProducerIDs(node: BrokerID(try body.readInt32()))
         default: throw MetadataDecodingError("unknown command kind \(kind)")
         }
     }

@@ -27,4 +27,8 @@ public enum MetadataCommand: Hashable, Sendable {
     /// Reorders every partition's replicas so that preferred leaders are spread evenly;
     /// nothing moves, the node layer transfers leadership to the new first replicas.
     case rebalancePreferredLeaders
+    /// Grants the node the next ``ClusterMetadataState/producerIDBlockSize`` idempotent-producer
+    /// ids (Kafka's AllocateProducerIds): ids are unique in the cluster and never reused, even
+    /// across restarts, because the grant is in the log.
+    case allocateProducerIDs(node: BrokerID)
 }

@@ -14,6 +14,7 @@ import Testing
         .decommissionNode(BrokerID(2)),
         .completeReassignment(topic: topicID(7), partition: 5, replicas: [BrokerID(1), BrokerID(3), BrokerID(4)]),
         .rebalancePreferredLeaders,
+        .allocateProducerIDs(node: BrokerID(4)),
     ]
 
     @Test func everyCommandKindRoundTrips() throws {
@@ -88,6 +89,7 @@ import Testing
         var state = cluster(nodes: 4)
         state.mustCreateTopic("a", id: 2, partitions: 5, replicationFactor: 3)
         state.mustApply(.decommissionNode(BrokerID(2)))
+        state.mustApply(.allocateProducerIDs(node: BrokerID(3)))
         let snapshot = state.snapshot()
         for round in 0..<5_000 {
             var bytes = snapshot
@@ -105,6 +107,8 @@ import Testing
         body.write(RaftGroupID.controller.rawValue)
         body.write(UInt32(0))
         body.write(UInt32(0))
+        body.write(Int64(0))
+        body.write(UInt32(0))
         let forged = MetadataFrame.seal(kind: MetadataFrame.snapshotKind, body: body.bytes)
         #expect(throws: MetadataDecodingError.self) { try ClusterMetadataState(snapshot: forged) }
     }
@@ -120,7 +124,10 @@ import Testing
         body.write(NodeState.active.rawValue)
         body.write(true)
         body.write(UInt32(0))
+        body.write(Int64.max - 1)
+        body.write(UInt32(0))
         var state = try ClusterMetadataState(snapshot: MetadataFrame.seal(kind: MetadataFrame.snapshotKind, body: body.bytes))
+        state.mustReject(.allocateProducerIDs(node: BrokerID(1)), .invalidRequest)
         state.mustReject(.createTopic(name: "a", id: topicID(2), partitionCount: 2, replicationFactor: 1, configs: TopicConfigs()), .invalidRequest)
         state.mustApply(.markNodeDown(BrokerID(1)))
         state.mustReject(.markNodeAlive(BrokerID(1)), .invalidRequest)
