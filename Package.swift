@@ -45,6 +45,7 @@ let package = Package(
                 "Raft",
                 "ClusterMetadata",
                 "KafkaProtocol",
+                "Broker",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,7 +74,8 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "SeededRandom", "Node", "Raft", "Storage", "Transport", "ClusterMetadata",
+                "SeededRandom", "Node", "Raft", "Storage", "Transport", "ClusterMetadata", "KafkaProtocol",
+                "TributaryClient",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -119,23 +119,6 @@ import Glibc
     }
 }
 
-/// A port on 127.0.0.1 that the kernel just handed out as free (ephemeral range), or nil.
-private func freePort() -> UInt16? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-        }
-    }
-    return bound ? UInt16(bigEndian: address.sin_port) : nil
-}
-
 /// One `GET` on 127.0.0.1 over a fresh connection the server closes after answering; nil when
 /// the connection fails or the answer is not a complete 200 response within the bounded wait.
 private func httpGet(_ path: String, port: UInt16) -> (contentType: String, body: String)? {

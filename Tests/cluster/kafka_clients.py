@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Drives a running Tributary cluster with real Kafka clients (nobody here wrote them).
 
-For each client (kafka-python, confluent-kafka/librdkafka) and, for librdkafka, each
-compression codec: creates a topic, produces keyed records with acks=all and remembers each
+For each client (kafka-python, confluent-kafka/librdkafka), plain and idempotent, and for
+librdkafka each compression codec: creates a topic, produces keyed records with acks=all and remembers each
 acknowledged (partition, offset), then reads every partition back from the start (assigned,
 no consumer group) and checks that every acknowledged record is at its offset with its key and
 value, that offsets only grow, that a key always maps to one partition, and that each key's
@@ -58,16 +58,17 @@ def records(count, tag):
     return [(f"key-{i % 7}".encode(), f"{tag}-value-{i}".encode()) for i in range(count)]
 
 
-def run_kafka_python(bootstrap, count):
+def run_kafka_python(bootstrap, count, idempotent):
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
     from kafka.admin import KafkaAdminClient, NewTopic
 
+    client = "kafka-python" + (" (idempotent)" if idempotent else "")
     topic = f"kp-{uuid.uuid4().hex[:8]}"
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=TIMEOUT_S * 1000)
     admin.create_topics([NewTopic(topic, PARTITIONS, 3)])
     admin.close()
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", retries=10, linger_ms=5,
-                             enable_idempotence=False)
+                             enable_idempotence=idempotent)
     sent = records(count, "kp")
     futures = [(k, v, producer.send(topic, key=k, value=v)) for k, v in sent]
     producer.flush(TIMEOUT_S)
@@ -76,7 +77,7 @@ def run_kafka_python(bootstrap, count):
         metadata = future.get(timeout=TIMEOUT_S)
         acked.append((k, v, metadata.partition, metadata.offset))
     producer.close()
-    check("kafka-python: every record acknowledged", len(acked) == count)
+    check(f"{client}: every record acknowledged", len(acked) == count)
 
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                              consumer_timeout_ms=2000, group_id=None)
@@ -90,20 +91,21 @@ def run_kafka_python(bootstrap, count):
         for tp, batch in consumer.poll(timeout_ms=500).items():
             read[tp.partition] += [(m.offset, m.key, m.value) for m in batch]
     consumer.close()
-    verify("kafka-python", acked, read)
+    verify(client, acked, read)
 
 
-def run_confluent(bootstrap, count, compression):
+def run_confluent(bootstrap, count, compression, idempotent=False):
     from confluent_kafka import Consumer, Producer, TopicPartition, OFFSET_BEGINNING
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    client = f"confluent-kafka ({compression})"
+    client = f"confluent-kafka ({compression}{', idempotent' if idempotent else ''})"
     topic = f"ck-{compression}-{uuid.uuid4().hex[:8]}"
     admin = AdminClient({"bootstrap.servers": bootstrap})
     for future in admin.create_topics([NewTopic(topic, PARTITIONS, 3)], operation_timeout=TIMEOUT_S).values():
         future.result(TIMEOUT_S)
     producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 5,
-                         "compression.type": compression, "message.timeout.ms": TIMEOUT_S * 1000})
+                         "compression.type": compression, "message.timeout.ms": TIMEOUT_S * 1000,
+                         "enable.idempotence": idempotent})
     acked, errors = [], []
 
     def delivered(error, message):
@@ -150,9 +152,12 @@ def main():
     parser.add_argument("bootstrap")
     parser.add_argument("--records", type=int, default=300)
     args = parser.parse_args()
-    run_kafka_python(args.bootstrap, args.records)
+    for idempotent in [False, True]:
+        run_kafka_python(args.bootstrap, args.records, idempotent)
     for compression in ["none", "gzip", "snappy", "lz4", "zstd"]:
         run_confluent(args.bootstrap, args.records, compression)
+    for compression in ["none", "zstd"]:
+        run_confluent(args.bootstrap, args.records, compression, idempotent=True)
     sys.exit(1 if failures else 0)
 
 

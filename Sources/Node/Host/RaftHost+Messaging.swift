@@ -12,32 +12,44 @@ extension RaftHost {
     ///
     /// The batch must be a valid, non-control batch of at most the log's `batchBytesMax`: Raft
     /// stamps its offsets and term when the leader appends it.
+    /// - Returns: the offsets the batch takes in the leader's log when it was accepted (they are
+    ///   final once committed; a new leader may drop them), nil when `completion` already ran
+    ///   with the failure.
+    @discardableResult
     public func propose(
         _ batch: RecordBatch, to group: RaftGroupID,
         completion: @escaping (Result<ClosedRange<Offset>, ProposalFailure>) -> Void
-    ) {
+    ) -> ClosedRange<Offset>? {
         assertInLoop()
         let hosted: HostedGroup
         switch servingGroup(group) {
         case .success(let found): hosted = found
-        case .failure(let failure): return completion(.failure(failure))
+        case .failure(let failure):
+            completion(.failure(failure))
+            return nil
         }
-        guard !batch.isControl, batch.header.totalBytes <= options.logOptions.limits.batchBytesMax else {
-            return completion(.failure(.invalidBatch("control batch or over \(options.logOptions.limits.batchBytesMax) bytes")))
-        }
-        guard hosted.proposals.count < options.pendingProposalCountMax else { return completion(.failure(.tooManyPending)) }
         let indexes: ClosedRange<LogIndex>
-        do {
-            indexes = try hosted.replica.propose(batch)
-        } catch .notLeader(let leader) {
-            return completion(.failure(.notLeader(leaderHint: leader)))
+        do throws(ProposalFailure) {
+            guard !batch.isControl, batch.header.totalBytes <= options.logOptions.limits.batchBytesMax else {
+                throw .invalidBatch("control batch or over \(options.logOptions.limits.batchBytesMax) bytes")
+            }
+            guard hosted.proposals.count < options.pendingProposalCountMax else { throw .tooManyPending }
+            do {
+                indexes = try hosted.replica.propose(batch)
+            } catch .notLeader(let leader) {
+                throw .notLeader(leaderHint: leader)
+            } catch {
+                throw .refused(error)
+            }
         } catch {
-            return completion(.failure(.refused(error)))
+            completion(.failure(error))
+            return nil
         }
         hosted.proposals.add(
             indexes, term: hosted.replica.core.currentTerm, deadlineTick: tickCount + UInt64(options.proposalTimeoutTicks),
             completion: completion)
         markDirty(group)
+        return indexes.lowerBound.offset...indexes.upperBound.offset
     }
 
     /// Proposes `batch` to `group` from any thread and waits for its commit (see
@@ -47,7 +59,7 @@ extension RaftHost {
     public func propose(_ batch: RecordBatch, to group: RaftGroupID) async -> Result<ClosedRange<Offset>, ProposalFailure> {
         await withCheckedContinuation { continuation in
             do {
-                try loop.execute { self.propose(batch, to: group) { continuation.resume(returning: $0) } }
+                try loop.execute { _ = self.propose(batch, to: group) { continuation.resume(returning: $0) } }
             } catch {
                 continuation.resume(returning: .failure(.hostUnavailable("\(error)")))
             }

@@ -1,3 +1,4 @@
+import Broker
 import ClusterMetadata
 import KafkaProtocol
 import Raft
@@ -7,6 +8,7 @@ import Storage
 /// acknowledged once committed by a majority and durable there (fsync before every replica's
 /// acknowledgement). acks=1 waits for the same commit: a Raft leader's own durable append is no
 /// promise that the record survives its crash, so the stronger answer is the only honest one.
+/// Idempotent batches pass the partition's sequence check first (KafkaBroker+Idempotence.swift).
 extension KafkaBroker {
     func produce(_ request: ProduceRequest, respond: Responder) {
         guard [-1, 0, 1].contains(request.acks) else {
@@ -63,7 +65,10 @@ extension KafkaBroker {
         guard let host = node.host, let ref = partition(topic: topic, index: index) else {
             return completion(.failure(ProduceFailure(code: .unknownTopicOrPartition, message: "\(topic)-\(index) does not exist")))
         }
-        if case .failure(let code) = ledStatus(ref.group) {
+        let status: GroupStatus
+        switch ledStatus(ref.group) {
+        case .success(let led): status = led
+        case .failure(let code):
             return completion(.failure(ProduceFailure(code: code, message: "node \(node.config.nodeID) does not lead \(topic)-\(index)")))
         }
         let batches: [RecordBatch]
@@ -75,7 +80,7 @@ extension KafkaBroker {
         var first: Offset?
         var failed = false
         for (position, batch) in batches.enumerated() {
-            host.propose(batch, to: ref.group) { result in
+            let settle: (Result<ClosedRange<Offset>, ProduceFailure>) -> Void = { result in
                 guard !failed else { return }
                 switch result {
                 case .success(let offsets):
@@ -84,9 +89,38 @@ extension KafkaBroker {
                     if remaining == 0, let first { completion(.success(first)) }
                 case .failure(let failure):
                     failed = true
-                    completion(.failure(Self.produceFailure(failure)))
+                    completion(.failure(failure))
                 }
             }
+            let onCommit: (Result<ClosedRange<Offset>, ProposalFailure>) -> Void = { settle($0.mapError(Self.produceFailure)) }
+            guard batch.header.producerId >= 0 else {
+                host.propose(batch, to: ref.group, completion: onCommit)
+                continue
+            }
+            guard !batch.header.attributes.contains(.transactional) else {
+                settle(.failure(ProduceFailure(code: .invalidRecord, message: "transactions are not supported")))
+                break
+            }
+            let verdict: SequenceCheck
+            do { verdict = try checkSequence(of: batch, in: ref.group, status: status) } catch {
+                settle(.failure(ProduceFailure(code: .kafkaStorageError, message: "cannot read the producer state of \(topic)-\(index): \(error)")))
+                break
+            }
+            switch verdict {
+            case .accept:
+                if let offsets = host.propose(batch, to: ref.group, completion: onCommit) {
+                    recordAppend(of: batch, at: offsets, in: ref.group)
+                }
+            case .duplicate(let firstOffset, let lastOffset) where lastOffset < status.highWatermark.rawValue:
+                settle(.success(Offset(firstOffset)...Offset(lastOffset)))
+            case .duplicate:
+                // The original is in the log but not committed yet: the producer retries the
+                // same sequence and gets the original offsets once it is.
+                settle(.failure(ProduceFailure(code: .notEnoughReplicasAfterAppend, message: "the first copy of this batch is not committed yet")))
+            case .outOfOrderSequence, .invalidProducerEpoch, .unknownProducerId:
+                settle(.failure(ProduceFailure(code: ErrorCode(rawValue: verdict.kafkaErrorCode), message: "sequence check: \(verdict)")))
+            }
+            if failed { break }
         }
     }
 

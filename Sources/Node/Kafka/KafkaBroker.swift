@@ -1,3 +1,4 @@
+import Broker
 import ClusterMetadata
 import Foundation
 import KafkaProtocol
@@ -15,9 +16,14 @@ final class KafkaBroker {
     private var sessions: [ObjectIdentifier: KafkaSession] = [:]
     /// Fetches waiting for data (long polling), woken when a high-water mark moves.
     var parkedFetches = ParkedFetches()
+    /// Producer ids granted to this node and not handed out yet.
+    var producerIDs = ProducerIdAllocator(refillThresholdCount: KafkaBroker.producerIDRefillThreshold)
+    var isRequestingProducerIDs = false
+    /// The idempotent-producer table of each partition this node leads (built on first use).
+    var producerStates: [RaftGroupID: LeaderProducerState] = [:]
     /// The APIs this broker answers: ApiVersions advertises exactly these, so clients never send
     /// a request the node would have to refuse.
-    static let servedApis: Set<ApiKey> = [.apiVersions, .metadata, .createTopics, .produce, .fetch, .listOffsets]
+    static let servedApis: Set<ApiKey> = [.apiVersions, .metadata, .createTopics, .produce, .fetch, .listOffsets, .initProducerId]
     /// Connections the listener accepts at once; more are closed on arrival.
     static let connectionCountMax = 4096
 
@@ -27,6 +33,13 @@ final class KafkaBroker {
     }
 
     var logger: Logger { node.logger }
+
+    /// A hosted group's status changed: wake the fetches waiting on it, and forget its producer
+    /// table when this node stopped leading it.
+    func groupChanged(_ status: GroupStatus) {
+        parkedFetches.groupChanged(status.group)
+        dropProducerState(ifNotLeading: status)
+    }
 
     /// Stops listening and closes every client connection.
     func close() {
@@ -78,6 +91,8 @@ final class KafkaBroker {
             produce(body, respond: respond)
         case .fetch(let body):
             fetch(body, respond: respond)
+        case .initProducerId(let body):
+            respond(initProducerId(body))
         case .listOffsets(let body):
             respond(listOffsets(body, version: request.header.apiVersion))
         default:

@@ -18,6 +18,7 @@ extension NodeServer {
         controller?.sweep()
         catchUpMetadata()
         registerIfNeeded()
+        kafka?.refillProducerIDs()
         if host.status(of: .controller)?.role == .leader { proposeLivenessChanges() }
         if housekeepingRounds % Self.leaderReportEveryRounds == 0 { reportLeadership() }
     }
@@ -150,7 +151,7 @@ extension NodeServer {
             leaders.forget(status.group, asOf: status.term)
         }
         if status.group == .controller { catchUpMetadata() }
-        kafka?.parkedFetches.groupChanged(status.group)
+        kafka?.groupChanged(status)
     }
 
     /// This node's id as the metadata names it.
