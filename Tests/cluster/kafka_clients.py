@@ -14,6 +14,7 @@ Prints one "ok"/"FAIL" line per check and exits 1 when any fails.
 """
 import argparse
 import sys
+import threading
 import time
 import uuid
 
@@ -147,6 +148,95 @@ def run_confluent(bootstrap, count, compression, idempotent=False):
     verify(client, acked, read)
 
 
+def produce_plain(bootstrap, topic, values):
+    from confluent_kafka import Producer
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
+    for value in values:
+        producer.produce(topic, key=value[-1:].encode(), value=value.encode())
+    producer.flush(TIMEOUT_S)
+
+
+def create_topic(bootstrap, topic):
+    from confluent_kafka.admin import AdminClient, NewTopic
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for future in admin.create_topics([NewTopic(topic, PARTITIONS, 3)], operation_timeout=TIMEOUT_S).values():
+        future.result(TIMEOUT_S)
+
+
+def run_kafka_python_group(bootstrap, count):
+    from kafka import KafkaConsumer
+    topic, group = f"kpg-{uuid.uuid4().hex[:8]}", f"kp-group-{uuid.uuid4().hex[:6]}"
+    create_topic(bootstrap, topic)
+    sent = {f"kpg-{i}" for i in range(count)}
+    produce_plain(bootstrap, topic, sorted(sent))
+    seen, partitions, lock, done = [], [set(), set()], threading.Lock(), threading.Event()
+
+    def member(index):
+        consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest",
+                                 enable_auto_commit=False, session_timeout_ms=10000, heartbeat_interval_ms=500)
+        deadline = time.time() + TIMEOUT_S
+        while not done.is_set() and time.time() < deadline:
+            for tp, batch in consumer.poll(timeout_ms=200).items():
+                with lock:
+                    partitions[index].add(tp.partition)
+                    seen.extend(m.value.decode() for m in batch)
+                    if len(seen) >= count:
+                        done.set()
+            consumer.commit()
+        consumer.close()
+
+    threads = [threading.Thread(target=member, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # At least once: a rebalance may hand a partition over before its last poll was committed.
+    check("kafka-python group: two members together read every record, and only those",
+          set(seen) == sent, f"{len(seen)} read, {len(set(seen))} distinct of {count}")
+    check("kafka-python group: both members were given partitions to read",
+          all(partitions) and partitions[0] | partitions[1] == set(range(PARTITIONS)), f"{partitions}")
+
+
+def run_confluent_group_resume(bootstrap, count):
+    from confluent_kafka import Consumer, TopicPartition
+    topic, group = f"ckg-{uuid.uuid4().hex[:8]}", f"ck-group-{uuid.uuid4().hex[:6]}"
+    create_topic(bootstrap, topic)
+    first = [f"first-{i}" for i in range(count)]
+    produce_plain(bootstrap, topic, first)
+
+    def consume(expected):
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+                             "enable.auto.commit": False})
+        consumer.subscribe([topic])
+        read = []
+        deadline = time.time() + TIMEOUT_S
+        while len(read) < expected and time.time() < deadline:
+            message = consumer.poll(0.5)
+            if message is not None and not message.error():
+                read.append(message.value().decode())
+        # Nothing beyond what was expected arrives within a short, bounded look.
+        extra_deadline = time.time() + 2
+        while time.time() < extra_deadline:
+            message = consumer.poll(0.2)
+            if message is not None and not message.error():
+                read.append(message.value().decode())
+        consumer.commit(asynchronous=False)
+        committed = consumer.committed([TopicPartition(topic, p) for p in range(PARTITIONS)], timeout=TIMEOUT_S)
+        consumer.close()
+        return read, committed
+
+    read, committed = consume(count)
+    check("confluent-kafka group: the first member reads every record once", sorted(read) == sorted(first),
+          f"{len(read)} read of {count}")
+    check("confluent-kafka group: its commit is stored for every partition", all(tp.offset >= 0 for tp in committed),
+          f"{[(tp.partition, tp.offset) for tp in committed]}")
+    second = [f"second-{i}" for i in range(count // 3)]
+    produce_plain(bootstrap, topic, second)
+    read, _ = consume(len(second))
+    check("confluent-kafka group: a new member resumes exactly after the committed offsets",
+          sorted(read) == sorted(second), f"{len(read)} read, e.g. {read[:3]}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("bootstrap")
@@ -158,6 +248,8 @@ def main():
         run_confluent(args.bootstrap, args.records, compression)
     for compression in ["none", "zstd"]:
         run_confluent(args.bootstrap, args.records, compression, idempotent=True)
+    run_kafka_python_group(args.bootstrap, args.records)
+    run_confluent_group_resume(args.bootstrap, args.records)
     sys.exit(1 if failures else 0)
 
 

@@ -1,6 +1,5 @@
 import Broker
 import ClusterMetadata
-import Foundation
 import KafkaProtocol
 import Raft
 import Storage
@@ -79,7 +78,7 @@ extension KafkaBroker {
                 producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence,
                 lastSequence: Self.lastSequence(of: header), firstOffset: offsets.lowerBound.rawValue,
                 lastOffset: offsets.upperBound.rawValue),
-            nowMs: Self.nowMs)
+            nowMs: Self.wallClockMs)
     }
 
     /// Forgets the table of a group this node no longer leads.
@@ -89,7 +88,7 @@ extension KafkaBroker {
 
     private func producerTable(_ group: RaftGroupID, status: GroupStatus) throws -> ProducerStateTable {
         if let state = producerStates[group], state.term == status.term { return state.table }
-        let table = ProducerStateTable(limits: .production, rebuildingFrom: try idempotentBatches(of: group, status: status), nowMs: Self.nowMs)
+        let table = ProducerStateTable(limits: .production, rebuildingFrom: try idempotentBatches(of: group, status: status), nowMs: Self.wallClockMs)
         producerStates[group] = LeaderProducerState(term: status.term, table: table)
         return table
     }
@@ -119,6 +118,4 @@ extension KafkaBroker {
     private static func lastSequence(of header: RecordBatchHeader) -> Int32 {
         Int32((Int64(header.baseSequence) + Int64(header.lastOffsetDelta)) % (Int64(Int32.max) + 1))
     }
-
-    private static var nowMs: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }

@@ -21,9 +21,14 @@ final class KafkaBroker {
     var isRequestingProducerIDs = false
     /// The idempotent-producer table of each partition this node leads (built on first use).
     var producerStates: [RaftGroupID: LeaderProducerState] = [:]
+    /// The group coordinators of the offsets partitions this node leads.
+    var coordinators: [RaftGroupID: HostedCoordinator] = [:]
+    var isCreatingOffsetsTopic = false
     /// The APIs this broker answers: ApiVersions advertises exactly these, so clients never send
     /// a request the node would have to refuse.
-    static let servedApis: Set<ApiKey> = [.apiVersions, .metadata, .createTopics, .produce, .fetch, .listOffsets, .initProducerId]
+    static let servedApis: Set<ApiKey> = [.apiVersions, .metadata, .createTopics, .produce, .fetch, .listOffsets, .initProducerId,
+        .findCoordinator, .joinGroup, .syncGroup, .heartbeat, .leaveGroup, .offsetCommit, .offsetFetch, .listGroups, .describeGroups,
+    ]
     /// Connections the listener accepts at once; more are closed on arrival.
     static let connectionCountMax = 4096
 
@@ -39,7 +44,11 @@ final class KafkaBroker {
     func groupChanged(_ status: GroupStatus) {
         parkedFetches.groupChanged(status.group)
         dropProducerState(ifNotLeading: status)
+        retireCoordinator(ifChanged: status)
     }
+
+    /// Wall-clock milliseconds, the time the pure producer and group cores are given.
+    static var wallClockMs: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// Stops listening and closes every client connection.
     func close() {
@@ -89,6 +98,24 @@ final class KafkaBroker {
             createTopics(body, respond: respond)
         case .produce(let body):
             produce(body, respond: respond)
+        case .findCoordinator(let body):
+            respond(findCoordinator(body, version: request.header.apiVersion))
+        case .joinGroup(let body):
+            joinGroup(body, clientId: request.header.clientId ?? "", clientHost: session.connection.remoteDescription, respond: respond)
+        case .syncGroup(let body):
+            syncGroup(body, respond: respond)
+        case .heartbeat(let body):
+            respond(heartbeat(body))
+        case .leaveGroup(let body):
+            leaveGroup(body, respond: respond)
+        case .offsetCommit(let body):
+            offsetCommit(body, respond: respond)
+        case .offsetFetch(let body):
+            respond(offsetFetch(body, version: request.header.apiVersion))
+        case .listGroups(let body):
+            respond(listGroups(body))
+        case .describeGroups(let body):
+            respond(describeGroups(body))
         case .fetch(let body):
             fetch(body, respond: respond)
         case .initProducerId(let body):

@@ -19,6 +19,7 @@ extension NodeServer {
         catchUpMetadata()
         registerIfNeeded()
         kafka?.refillProducerIDs()
+        kafka?.tickGroups()
         if host.status(of: .controller)?.role == .leader { proposeLivenessChanges() }
         if housekeepingRounds % Self.leaderReportEveryRounds == 0 { reportLeadership() }
     }
