@@ -15,21 +15,7 @@ import TributaryClient
     @Test func duplicatesGetTheirOriginalOffsetsGapsAndFencedEpochsAreRejectedAndARestartRemembers() async throws {
         let directory = NSTemporaryDirectory() + "tributary-idempotence-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let peer = try #require(freePort()), client = try #require(freePort()), admin = try #require(freePort())
-        let config = try NodeConfig.load(toml: """
-            node_id = 1
-            data_dir = "\(directory)"
-            [listen]
-            peer = "127.0.0.1:\(peer)"
-            client = "127.0.0.1:\(client)"
-            admin = "127.0.0.1:\(admin)"
-            [controller]
-            voters = ["1@127.0.0.1:\(peer)"]
-            [raft]
-            tick_ms = 10
-            election_timeout_ms = 100
-            heartbeat_interval_ms = 30
-            """)
+        let (config, client, _) = try loneNodeConfig(directory: directory)
         let clientLoop = try EventLoop(name: "idempotence-client")
         defer { clientLoop.shutdown() }
         let address = try SocketAddress(host: "127.0.0.1", port: client)

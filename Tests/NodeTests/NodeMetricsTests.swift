@@ -15,21 +15,7 @@ import Glibc
     @Test func aLoneControllerVoterReportsItselfLeaderOfTheControllerGroupOnMetrics() async throws {
         let directory = NSTemporaryDirectory() + "tributary-metrics-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let peer = try #require(freePort()), client = try #require(freePort()), admin = try #require(freePort())
-        let config = try NodeConfig.load(toml: """
-            node_id = 1
-            data_dir = "\(directory)"
-            [listen]
-            peer = "127.0.0.1:\(peer)"
-            client = "127.0.0.1:\(client)"
-            admin = "127.0.0.1:\(admin)"
-            [controller]
-            voters = ["1@127.0.0.1:\(peer)"]
-            [raft]
-            tick_ms = 10
-            election_timeout_ms = 100
-            heartbeat_interval_ms = 30
-            """)
+        let (config, _, admin) = try loneNodeConfig(directory: directory)
         let server = try await NodeServer.start(config: config, logger: Logger(label: "metrics-test"))
         // Bounded: a lone voter elects itself and commits its term's first entry within a few
         // election timeouts; allow far more.

@@ -97,21 +97,13 @@ extension KafkaBroker {
 
     /// Every group record stored in the offsets partition `group`, in log order.
     private func groupRecords(of group: RaftGroupID, status: GroupStatus) throws -> [GroupRecord] {
-        guard let host = node.host else { return [] }
-        let limits = host.options.logOptions.limits
         var records: [GroupRecord] = []
-        var offset = status.logStartOffset
-        while offset < status.logEndOffset {
-            let read = try host.read(group, from: offset, maxBytes: limits.readBytesMax)
-            guard read.batchCount > 0, read.nextOffset > offset else { break }
-            for batch in try read.batches(batchBytesMax: limits.batchBytesMax) where !batch.isControl {
-                for record in try batch.records() {
-                    do { records.append(try GroupRecord(key: record.key ?? [], value: record.value)) } catch {
-                        logger.warning("skipping an undecodable group record in \(group) at \(batch.baseOffset): \(error)")
-                    }
+        try forEachDataBatch(of: group, status: status) { batch in
+            for record in try batch.records() {
+                do { records.append(try GroupRecord(key: record.key ?? [], value: record.value)) } catch {
+                    logger.warning("skipping an undecodable group record in \(group) at \(batch.baseOffset): \(error)")
                 }
             }
-            offset = read.nextOffset
         }
         return records
     }

@@ -95,21 +95,14 @@ extension KafkaBroker {
 
     /// Every idempotent batch header of `group`'s stored log, in offset order.
     private func idempotentBatches(of group: RaftGroupID, status: GroupStatus) throws -> [ProducerBatch] {
-        guard let host = node.host else { return [] }
-        let limits = host.options.logOptions.limits
         var found: [ProducerBatch] = []
-        var offset = status.logStartOffset
-        while offset < status.logEndOffset {
-            let read = try host.read(group, from: offset, maxBytes: limits.readBytesMax)
-            guard read.batchCount > 0, read.nextOffset > offset else { break }
-            for batch in try read.batches(batchBytesMax: limits.batchBytesMax) where !batch.isControl && batch.header.producerId >= 0 {
-                let header = batch.header
-                found.append(ProducerBatch(
-                    producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence,
-                    lastSequence: Self.lastSequence(of: header), firstOffset: header.baseOffset.rawValue,
-                    lastOffset: header.lastOffset.rawValue))
-            }
-            offset = read.nextOffset
+        try forEachDataBatch(of: group, status: status) { batch in
+            let header = batch.header
+            guard header.producerId >= 0 else { return }
+            found.append(ProducerBatch(
+                producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence,
+                lastSequence: Self.lastSequence(of: header), firstOffset: header.baseOffset.rawValue,
+                lastOffset: header.lastOffset.rawValue))
         }
         return found
     }

@@ -158,6 +158,21 @@ final class KafkaBroker {
         return .success(status)
     }
 
+    /// Runs `body` on every stored data batch (control batches skipped) of `group`'s log, in
+    /// offset order: what the producer and group state are rebuilt from. Reads one bounded
+    /// chunk at a time.
+    func forEachDataBatch(of group: RaftGroupID, status: GroupStatus, _ body: (RecordBatch) throws -> Void) throws {
+        guard let host = node.host else { return }
+        let limits = host.options.logOptions.limits
+        var offset = status.logStartOffset
+        while offset < status.logEndOffset {
+            let read = try host.read(group, from: offset, maxBytes: limits.readBytesMax)
+            guard read.batchCount > 0, read.nextOffset > offset else { break }
+            for batch in try read.batches(batchBytesMax: limits.batchBytesMax) where !batch.isControl { try body(batch) }
+            offset = read.nextOffset
+        }
+    }
+
     /// The broker id that leads `group`, or -1.
     func leaderID(of group: RaftGroupID) -> Int32 {
         node.leaders.leader(of: group).map { Int32($0.rawValue) } ?? -1
