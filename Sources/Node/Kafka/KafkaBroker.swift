@@ -28,6 +28,7 @@ final class KafkaBroker {
     /// a request the node would have to refuse.
     static let servedApis: Set<ApiKey> = [.apiVersions, .metadata, .createTopics, .produce, .fetch, .listOffsets, .initProducerId,
         .findCoordinator, .joinGroup, .syncGroup, .heartbeat, .leaveGroup, .offsetCommit, .offsetFetch, .listGroups, .describeGroups,
+        .deleteTopics, .createPartitions, .describeConfigs, .incrementalAlterConfigs,
     ]
     /// Connections the listener accepts at once; more are closed on arrival.
     static let connectionCountMax = 4096
@@ -122,6 +123,14 @@ final class KafkaBroker {
             respond(initProducerId(body))
         case .listOffsets(let body):
             respond(listOffsets(body, version: request.header.apiVersion))
+        case .deleteTopics(let body):
+            deleteTopics(body, version: request.header.apiVersion, respond: respond)
+        case .createPartitions(let body):
+            createPartitions(body, respond: respond)
+        case .describeConfigs(let body):
+            respond(describeConfigs(body))
+        case .incrementalAlterConfigs(let body):
+            incrementalAlterConfigs(body, respond: respond)
         default:
             logger.warning("Kafka: \(request.body.apiKey) is not served (not advertised either); closing \(session.connection.remoteDescription)")
             session.connection.close()
