@@ -81,7 +81,7 @@ public final class BrokerConnection: @unchecked Sendable {
                 try loop.execute { [self] in
                     tcp = TCPConnection.connect(on: loop, to: address) { [self] error in
                         if let error {
-                            let reason = KafkaClientError(.connectionClosed, "connect to \(address): \(error.message)")
+                            let reason = KafkaClientError(.connectionClosed, error.message)
                             didClose(reason)
                             continuation.resume(throwing: reason)
                         } else {

@@ -243,7 +243,7 @@ public actor Producer {
             let client = self.client
             task = Task {
                 let response = try await client.withRetries("InitProducerId") { client in
-                    let response = try await client.anyConnection().send(InitProducerIdRequest(transactionTimeoutMs: Int32.max))
+                    let response = try await client.anyConnection().send(InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: Int32.max))
                     let code = ErrorCode(rawValue: response.errorCode)
                     guard code == .noError else { throw KafkaClientError(.broker(code), "InitProducerId: \(code)") }
                     return response

@@ -10,7 +10,7 @@ extension StubModel {
         case .produce(let body): produce(body, on: nodeId)
         case .fetch(let body): fetch(body, on: nodeId)
         case .listOffsets(let body): listOffsets(body, on: nodeId)
-        case .initProducerId: initProducerId()
+        case .initProducerId(let body): initProducerId(body)
         case .createTopics(let body): createTopics(body)
         case .deleteTopics(let body): deleteTopics(body)
         case .createPartitions(let body): createPartitions(body)
@@ -139,7 +139,11 @@ extension StubModel {
         })
     }
 
-    private mutating func initProducerId() -> InitProducerIdResponse {
+    private mutating func initProducerId(_ request: InitProducerIdRequest) -> InitProducerIdResponse {
+        // As Kafka and the node: an id (even an empty one) asks for a transactional producer.
+        guard request.transactionalId == nil else {
+            return InitProducerIdResponse(errorCode: ErrorCode.invalidRequest.rawValue, producerId: -1, producerEpoch: -1)
+        }
         nextProducerId += 1
         return InitProducerIdResponse(producerId: nextProducerId, producerEpoch: 0)
     }
