@@ -1,0 +1,81 @@
+import Histogram
+
+/// What a `perf` run measures: records and bytes over time, and a latency histogram, with a
+/// progress line about once a second and a summary at the end (both on stderr).
+struct PerfReport {
+    /// The largest latency recorded exactly: one hour, in microseconds; longer ones count as this.
+    static let latencyMicrosecondsMax: UInt64 = 3_600_000_000
+    /// How often a progress line is printed.
+    static let progressInterval = Duration.seconds(1)
+
+    /// `perf produce` or `perf consume`, for the lines printed.
+    let label: String
+    /// What the latency is the latency of, for the summary (`send to acknowledgement`).
+    let latencyMeaning: String
+    private(set) var recordCount = 0
+    private(set) var byteCount = 0
+    private(set) var errorCount = 0
+    private var latencies = Histogram<UInt64>(
+        lowestDiscernibleValue: 1, highestTrackableValue: PerfReport.latencyMicrosecondsMax, numberOfSignificantValueDigits: .three)
+    private let started = ContinuousClock.now
+    private var lastProgress = ContinuousClock.now
+    private var recordCountAtLastProgress = 0
+    private var byteCountAtLastProgress = 0
+
+    init(label: String, latencyMeaning: String) {
+        self.label = label
+        self.latencyMeaning = latencyMeaning
+    }
+
+    /// Counts one record of `bytes` bytes that took `latency`.
+    mutating func record(bytes: Int, latency: Duration) {
+        precondition(bytes >= 0, "negative record size")
+        recordCount += 1
+        byteCount += bytes
+        let microseconds = max(0, latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000)
+        _ = latencies.record(min(UInt64(microseconds), Self.latencyMicrosecondsMax))
+    }
+
+    /// Counts `count` records of `bytes` bytes in all that arrived together after `latency`.
+    mutating func record(count: Int, bytes: Int, latency: Duration) {
+        precondition(count >= 0 && bytes >= 0, "negative count or size")
+        guard count > 0 else { return }
+        recordCount += count
+        byteCount += bytes
+        let microseconds = max(0, latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000)
+        _ = latencies.record(min(UInt64(microseconds), Self.latencyMicrosecondsMax), count: UInt64(count))
+    }
+
+    /// Counts a failed record.
+    mutating func fail() { errorCount += 1 }
+
+    /// Prints a progress line when a second has passed since the last.
+    mutating func progressIfDue(detail: String = "") {
+        let now = ContinuousClock.now
+        let elapsed = now - lastProgress
+        guard elapsed >= Self.progressInterval else { return }
+        let seconds = elapsed.seconds
+        let records = Double(recordCount - recordCountAtLastProgress) / seconds
+        let megabytes = Double(byteCount - byteCountAtLastProgress) / 1e6 / seconds
+        Stderr.line("\(label): \(recordCount) records, \(Format.fixed(records, 1)) records/s, \(Format.fixed(megabytes, 2)) MB/s, "
+            + "\(errorCount) errors, latency max so far \(Self.milliseconds(latencies.max)) ms\(detail)")
+        lastProgress = now
+        recordCountAtLastProgress = recordCount
+        byteCountAtLastProgress = byteCount
+    }
+
+    /// The summary line.
+    func summary() -> String {
+        let seconds = max((ContinuousClock.now - started).seconds, 1e-9)
+        let percentiles = [("p50", 50.0), ("p95", 95.0), ("p99", 99.0), ("p99.9", 99.9)].map { name, percentile in
+            "\(name) \(Self.milliseconds(latencies.valueAtPercentile(percentile)))"
+        }.joined(separator: " ")
+        return "\(label): \(recordCount) records in \(Format.fixed(seconds, 2)) s: "
+            + "\(Format.fixed(Double(recordCount) / seconds, 1)) records/s, \(Format.fixed(Double(byteCount) / 1e6 / seconds, 2)) MB/s, "
+            + "\(errorCount) errors; latency (\(latencyMeaning)) ms: \(percentiles) max \(Self.milliseconds(latencies.max))"
+    }
+
+    private static func milliseconds(_ microseconds: UInt64) -> String {
+        Format.fixed(Double(microseconds) / 1_000, 2)
+    }
+}
