@@ -102,6 +102,38 @@ public struct LogRead: Sendable, Equatable {
     /// Number of batches in `bytes`.
     public var batchCount: Int
 
+    /// `bytes` with every control batch replaced by an empty batch over the same offsets, with
+    /// the same leader epoch and timestamp; other batches stay byte for byte as stored.
+    ///
+    /// Kafka clients meet control batches only around transactions, and librdkafka then moves
+    /// its consumed position past them on its own, which can carry a group's commit past
+    /// records it fetched but never handed to the application. An empty batch (what Kafka's
+    /// compaction leaves) keeps the offsets dense and is stepped over without that.
+    public var bytesWithControlBatchesEmptied: [UInt8] {
+        var result: [UInt8]?
+        var position = 0
+        while position < bytes.count {
+            // The read checked every batch; a header that fails now ends the walk, bytes unchanged.
+            let start = position
+            guard let header = bytes.withUnsafeBytes({ raw in
+                try? RecordBatchHeader.decode(UnsafeRawBufferPointer(rebasing: raw[start...]), batchBytesMax: Int.max)
+            }), header.totalBytes <= bytes.count - position else {
+                result?.append(contentsOf: bytes[start...])
+                break
+            }
+            position += header.totalBytes
+            guard header.isControl else {
+                result?.append(contentsOf: bytes[start..<position])
+                continue
+            }
+            if result == nil { result = Array(bytes[..<start]) }
+            result?.append(contentsOf: RecordBatchBuilder.emptyBatch(
+                baseOffset: header.baseOffset, offsetCount: header.lastOffsetDelta + 1,
+                leaderEpoch: header.partitionLeaderEpoch, timestamp: header.maxTimestamp).bytes)
+        }
+        return result ?? bytes
+    }
+
     /// The batches, each validated again (cheap) and returned as values.
     public func batches(batchBytesMax: Int = StorageLimits.production.batchBytesMax) throws -> [RecordBatch] {
         var result: [RecordBatch] = []

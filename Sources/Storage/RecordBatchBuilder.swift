@@ -72,34 +72,61 @@ public enum RecordBatchBuilder {
         precondition(records.count <= Int(Int32.max), "too many records for one batch")
         precondition(attributes.compressionCodec == 0, "the builder writes uncompressed batches only")
         let baseTimestamp = records[0].timestamp
-        let maxTimestamp = records.map(\.timestamp).max() ?? baseTimestamp
         var writer = ByteWriter(reservingCapacity: RecordBatchLayout.headerBytes + records.count * 16)
+        appendHeader(
+            to: &writer, baseOffset: baseOffset, leaderEpoch: leaderEpoch, attributes: attributes,
+            lastOffsetDelta: Int32(records.count - 1), baseTimestamp: baseTimestamp,
+            maxTimestamp: records.map(\.timestamp).max() ?? baseTimestamp, producer: producer, recordCount: Int32(records.count))
+        for (delta, record) in records.enumerated() {
+            append(record, offsetDelta: delta, timestampDelta: record.timestamp &- baseTimestamp, to: &writer)
+        }
+        return finish(writer)
+    }
+
+    /// Encodes a batch that takes `offsetCount` offsets from `baseOffset` on but holds no record:
+    /// the shape Kafka's compaction leaves when it empties a batch, which every client steps
+    /// over without handing anything to the application.
+    public static func emptyBatch(baseOffset: Offset, offsetCount: Int32, leaderEpoch: LeaderEpoch, timestamp: Int64) -> RecordBatch {
+        precondition(offsetCount >= 1, "a batch takes at least one offset")
+        var writer = ByteWriter(reservingCapacity: RecordBatchLayout.headerBytes)
+        appendHeader(
+            to: &writer, baseOffset: baseOffset, leaderEpoch: leaderEpoch, attributes: [], lastOffsetDelta: offsetCount - 1,
+            baseTimestamp: timestamp, maxTimestamp: timestamp, producer: .none, recordCount: 0)
+        return finish(writer)
+    }
+
+    /// The fixed header, with the length and CRC left 0 for ``finish(_:)``.
+    private static func appendHeader(
+        to writer: inout ByteWriter, baseOffset: Offset, leaderEpoch: LeaderEpoch, attributes: RecordBatchAttributes,
+        lastOffsetDelta: Int32, baseTimestamp: Int64, maxTimestamp: Int64, producer: ProducerIdentity, recordCount: Int32
+    ) {
         writer.append(bigEndian: baseOffset.rawValue)
-        writer.append(bigEndian: Int32(0))  // batchLength, patched below
+        writer.append(bigEndian: Int32(0))  // batchLength
         writer.append(bigEndian: leaderEpoch.rawValue)
         writer.append(bigEndian: RecordBatchLayout.currentMagic)
-        writer.append(bigEndian: UInt32(0))  // crc, patched below
+        writer.append(bigEndian: UInt32(0))  // crc
         writer.append(bigEndian: attributes.rawValue)
-        writer.append(bigEndian: Int32(records.count - 1))
+        writer.append(bigEndian: lastOffsetDelta)
         writer.append(bigEndian: baseTimestamp)
         writer.append(bigEndian: maxTimestamp)
         writer.append(bigEndian: producer.producerId)
         writer.append(bigEndian: producer.producerEpoch)
         writer.append(bigEndian: producer.baseSequence)
-        writer.append(bigEndian: Int32(records.count))
-        for (delta, record) in records.enumerated() {
-            append(record, offsetDelta: delta, timestampDelta: record.timestamp &- baseTimestamp, to: &writer)
-        }
+        writer.append(bigEndian: recordCount)
+    }
+
+    /// Patches the length and CRC into a whole encoded batch.
+    private static func finish(_ written: ByteWriter) -> RecordBatch {
+        var writer = written
         let length = writer.bytes.count - RecordBatchLayout.lengthPrefixBytes
         precondition(length <= Int(Int32.max), "batch too large")
         writer.write(bigEndian: Int32(length), at: RecordBatchLayout.batchLength)
         let crc = writer.bytes.withUnsafeBytes { RecordBatchLayout.checksum(of: $0) }
         writer.write(bigEndian: crc, at: RecordBatchLayout.crc)
         let bytes = writer.bytes
-        let header = bytes.withUnsafeBytes { raw in
-            try? RecordBatchHeader.decode(raw, batchBytesMax: Int.max)
+        guard let header = bytes.withUnsafeBytes({ try? RecordBatchHeader.decode($0, batchBytesMax: Int.max) }) else {
+            preconditionFailure("the builder produced an invalid header")
         }
-        guard let header else { preconditionFailure("the builder produced an invalid header") }
         return RecordBatch(checked: bytes, header: header)
     }
 

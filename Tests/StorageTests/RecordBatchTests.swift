@@ -37,6 +37,22 @@ import Testing
         #expect(record.key == [0, 0, 0, 6] && record.value == [1, 2, 3])
     }
 
+    @Test func aReadShowsControlBatchesAsEmptyBatchesOverTheSameOffsets() throws {
+        let first = RecordBatchBuilder.batch([NewRecord(key: nil, value: [1], timestamp: 3)], baseOffset: 0, leaderEpoch: 1)
+        let control = RecordBatchBuilder.controlBatch(type: .leaderChange, value: [], timestamp: -1, baseOffset: 1, leaderEpoch: 2)
+        var second = makeBatch(count: 2)
+        second.stamp(baseOffset: 2, leaderEpoch: 2)
+        let read = LogRead(bytes: first.bytes + control.bytes + second.bytes, firstOffset: 0, nextOffset: 4, batchCount: 3)
+        let shown = try LogRead(bytes: read.bytesWithControlBatchesEmptied, firstOffset: 0, nextOffset: 4, batchCount: 3).batches()
+        #expect(shown.count == 3)
+        #expect(shown[0].bytes == first.bytes && shown[2].bytes == second.bytes, "data batches stay as stored")
+        let emptied = shown[1]
+        #expect(try !emptied.isControl && emptied.header.recordCount == 0 && emptied.records().isEmpty)
+        #expect(emptied.baseOffset == 1 && emptied.lastOffset == 1 && emptied.leaderEpoch == 2 && emptied.header.maxTimestamp == -1)
+        let plain = LogRead(bytes: first.bytes + second.bytes, firstOffset: 0, nextOffset: 4, batchCount: 2)
+        #expect(plain.bytesWithControlBatchesEmptied == plain.bytes)
+    }
+
     @Test func everyTruncationAndEveryCoveredBitFlipIsRejected() throws {
         let batch = makeBatch(count: 2, valueBytes: 5)
         for length in 0..<batch.bytes.count {

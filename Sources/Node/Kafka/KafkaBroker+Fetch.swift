@@ -91,7 +91,7 @@ extension KafkaBroker {
         }
         guard offset < highWatermark, let host = node.host else { return data }
         do {
-            data.records = try host.read(group, from: offset, maxBytes: maxBytes, before: highWatermark).bytes
+            data.records = try host.read(group, from: offset, maxBytes: maxBytes, before: highWatermark).bytesWithControlBatchesEmptied
         } catch let error as StorageError where error.code == .offsetOutOfRange {
             data.errorCode = ErrorCode.offsetOutOfRange.rawValue
         } catch {
