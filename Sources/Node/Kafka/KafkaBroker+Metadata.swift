@@ -5,7 +5,9 @@ import KafkaProtocol
 extension KafkaBroker {
     func metadata(_ request: MetadataRequest, version: Int16) -> MetadataResponse {
         let state = node.applier.state
-        let brokers = state.nodes.filter { $0.state != .removed }.compactMap { registered -> MetadataResponse.MetadataResponseBroker? in
+        // As KRaft lists only unfenced brokers: a node the controller saw go down is left out, so
+        // that clients stop picking it for requests that any node could answer.
+        let brokers = state.nodes.filter { $0.state != .removed && $0.isAlive }.compactMap { registered -> MetadataResponse.MetadataResponseBroker? in
             guard let address = HostPort(parsing: registered.addresses.client) else { return nil }
             return .init(nodeId: registered.id.rawValue, host: address.host, port: Int32(address.port), rack: registered.rack)
         }
