@@ -62,4 +62,12 @@ extension ClusterMetadataState {
             toCreate: wanted.filter { !hosted.contains($0.groupID) },
             toRemove: hosted.filter { !wantedIDs.contains($0) }.sorted())
     }
+
+    /// Whether `group` was handed to a partition that no longer exists: its topic was deleted.
+    /// Group ids are never reused, so a node may remove such a group's leftover data, found
+    /// after a restart (it was down when the topic was deleted), without asking anyone.
+    public func wasDeleted(_ group: RaftGroupID) -> Bool {
+        guard group >= .firstPartitionGroup, group < nextGroupID else { return false }
+        return !topics.contains { topic in topic.partitions.contains { $0.groupID == group } }
+    }
 }

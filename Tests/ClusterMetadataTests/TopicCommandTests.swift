@@ -79,6 +79,17 @@ import Testing
         #expect(try #require(state.topic(named: "a")).partitions[0].groupID == RaftGroupID(3))
     }
 
+    @Test func onlyTheGroupsOfDeletedTopicsCountAsDeleted() {
+        var state = cluster(nodes: 1)
+        state.mustCreateTopic("a", id: 2, partitions: 2, replicationFactor: 1)
+        state.mustCreateTopic("b", id: 3, partitions: 1, replicationFactor: 1)
+        state.mustApply(.deleteTopic(topicID(2)))
+        #expect(state.wasDeleted(RaftGroupID(1)) && state.wasDeleted(RaftGroupID(2)))
+        #expect(!state.wasDeleted(RaftGroupID(3)), "b's partition is alive")
+        #expect(!state.wasDeleted(RaftGroupID(4)), "an id not handed out yet may belong to a topic this node has not heard of")
+        #expect(!state.wasDeleted(.controller))
+    }
+
     @Test func alteringConfigsSetsAndResetsOverrides() throws {
         var state = cluster(nodes: 1)
         state.mustApply(.createTopic(name: "a", id: topicID(2), partitionCount: 1, replicationFactor: 1, configs: TopicConfigs(retentionMs: 1000)))

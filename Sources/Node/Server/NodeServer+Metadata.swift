@@ -70,9 +70,28 @@ extension NodeServer {
                 logger.info("removed \(id) and its data in \(directory)")
             }
         }
+        removeDeletedPartitionDirectories()
         var live = Set(state.topics.flatMap { $0.partitions.map(\.groupID) })
         live.insert(.controller)
         leaders.retain(only: live)
+    }
+
+    /// Removes the directories of partitions whose topic was deleted while this node was down:
+    /// it never hosts those groups again, so the reconciliation above never sees them.
+    private func removeDeletedPartitionDirectories() {
+        let root = "\(config.dataDirectory)/partitions"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: root) else { return }
+        for entry in entries {
+            guard let suffix = entry.split(separator: "-").last, suffix.first == "g",
+                  let number = UInt64(suffix.dropFirst()), applier.state.wasDeleted(RaftGroupID(number))
+            else { continue }
+            do {
+                try FileManager.default.removeItem(atPath: "\(root)/\(entry)")
+                logger.info("removed \(entry), left over from a topic deleted while this node was down")
+            } catch {
+                logger.error("cannot remove \(root)/\(entry), left over from a deleted topic: \(error)")
+            }
+        }
     }
 
     /// `<data>/partitions/<topic>-<partition>-g<group>`: the group id keeps a topic re-created
