@@ -22,6 +22,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var log: LogDefaults
     /// Kafka-facing behaviour.
     public var kafka: KafkaDefaults
+    /// TEST-ONLY settings that break the durability promise on purpose (all off by default).
+    public var unsafeTesting: UnsafeTesting
 
     /// The three listeners of a node.
     public struct Listeners: Sendable, Equatable {
@@ -76,6 +78,44 @@ public struct NodeConfig: Sendable, Equatable {
         public var defaultPartitionCount: Int32
         /// Replicas of a topic created without a replication factor.
         public var defaultReplicationFactor: Int16
+    }
+}
+
+extension NodeConfig {
+    /// TEST-ONLY settings, the `[unsafe_testing]` section: each makes the node lose acknowledged
+    /// data on purpose, so that the chaos harness can simulate power loss and prove that its
+    /// checker catches lost writes. Off unless the file or a `--set` says `true` in so many words;
+    /// a node with any of them on says so at every start (error level), in `/v1/status` and in
+    /// `/metrics`.
+    public struct UnsafeTesting: Sendable, Equatable {
+        /// `simulated_power_loss`: every partition log (partition replicas and the controller log)
+        /// keeps the bytes written since its last fsync in process memory and writes them to the
+        /// file only at fsync (``Storage/DurabilityMode/unsafeSimulatedPowerLoss``), so `kill -9`
+        /// loses exactly what a power cut would. Costs memory and throughput; loses nothing a
+        /// correct node acknowledged, but makes every crash a power cut.
+        public var simulatedPowerLoss: Bool
+        /// `ack_before_commit`: Produce (acks=1 and acks=all) is answered as soon as the leader
+        /// has appended the batch to its log, before the Raft majority commit and before any
+        /// fsync. Acknowledged records WILL be lost when the leader fails.
+        public var ackBeforeCommit: Bool
+
+        /// Everything off: the only setting a production node may run with.
+        public static let off = UnsafeTesting(simulatedPowerLoss: false, ackBeforeCommit: false)
+
+        /// The TOML names of the settings that are on (`[]` in production), in file order.
+        public var enabledNames: [String] {
+            (simulatedPowerLoss ? ["simulated_power_loss"] : []) + (ackBeforeCommit ? ["ack_before_commit"] : [])
+        }
+
+        /// The warning a node logs at start for each setting that is on, naming it and what it
+        /// breaks.
+        public var warnings: [String] {
+            let prefix = "UNSAFE TEST-ONLY SETTING [unsafe_testing]"
+            return (simulatedPowerLoss ? ["\(prefix) simulated_power_loss = true: unsynced writes are held in "
+                + "process memory until fsync, so a crash loses what a power cut would; never use this node for real data"] : [])
+                + (ackBeforeCommit ? ["\(prefix) ack_before_commit = true: Produce is acknowledged before the Raft "
+                + "commit and before any fsync, so acknowledged data WILL be lost; never use this node for real data"] : [])
+        }
     }
 }
 

@@ -28,6 +28,7 @@ extension NodeConfig {
             throw ConfigError("invalid TOML \(error.source.debugDescription): \(error.description)")
         }
         for override in overrides { try apply(override: override, to: table) }
+        try checkUnsafeTesting(in: table)
         let file: ConfigFile
         do {
             file = try TOMLDecoder(strictDecoding: true).decode(ConfigFile.self, from: table)
@@ -38,6 +39,19 @@ extension NodeConfig {
             throw ConfigError(describe(error))
         }
         return try file.resolve()
+    }
+
+    /// `[unsafe_testing]` takes only `true` or `false`: anything else is an error naming the
+    /// setting (a typo must neither turn a test-only setting on nor silently leave it off).
+    /// Checked on the table because the decoder's message for a non-boolean is obscure.
+    private static func checkUnsafeTesting(in root: TOMLTable) throws {
+        guard let section = root["unsafe_testing"] else { return }
+        guard let table = section.table else {
+            throw ConfigError("unsafe_testing must be a section ([unsafe_testing]), not a value")
+        }
+        for (key, value) in table where value.bool == nil {
+            throw ConfigError("unsafe_testing.\(key) must be true or false, not \(value.debugDescription)")
+        }
     }
 
     private static func apply(override: String, to root: TOMLTable) throws {
@@ -88,6 +102,7 @@ private struct ConfigFile: Decodable {
     var raft: RaftSection?
     var log: LogSection?
     var kafka: KafkaSection?
+    var unsafe_testing: UnsafeTestingSection?
 
     struct ListenSection: Decodable { var peer: String; var client: String; var admin: String }
     struct AdvertiseSection: Decodable { var peer: String?; var client: String?; var admin: String? }
@@ -109,6 +124,13 @@ private struct ConfigFile: Decodable {
         var default_replication_factor: Int16?
     }
 
+    /// TEST-ONLY; see ``NodeConfig/UnsafeTesting``. Booleans only: a typo'd value is an error,
+    /// never a silent "off" or "on".
+    struct UnsafeTestingSection: Decodable {
+        var simulated_power_loss: Bool?
+        var ack_before_commit: Bool?
+    }
+
     func resolve() throws -> NodeConfig {
         guard node_id >= 0 else { throw ConfigError("node_id must be 0 or more, not \(node_id)") }
         guard !data_dir.isEmpty else { throw ConfigError("data_dir must not be empty") }
@@ -128,7 +150,10 @@ private struct ConfigFile: Decodable {
             nodeID: node_id, clusterID: clusterID, dataDirectory: data_dir,
             listen: listen, advertised: advertised,
             controllerVoters: try resolveVoters(),
-            raft: try resolveRaft(), log: try resolveLog(), kafka: try resolveKafka())
+            raft: try resolveRaft(), log: try resolveLog(), kafka: try resolveKafka(),
+            unsafeTesting: NodeConfig.UnsafeTesting(
+                simulatedPowerLoss: unsafe_testing?.simulated_power_loss ?? false,
+                ackBeforeCommit: unsafe_testing?.ack_before_commit ?? false))
     }
 
     private func address(_ text: String, _ key: String) throws -> HostPort {

@@ -37,6 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if check {
             print("configuration ok: node \(nodeConfig.nodeID) of cluster '\(nodeConfig.clusterID)', data in \(nodeConfig.dataDirectory)")
+            for warning in nodeConfig.unsafeTesting.warnings { print(warning) }
             return
         }
         LoggingSystem.bootstrap { label in

@@ -27,7 +27,8 @@ func freePort() -> UInt16? {
 /// The configuration of a node that is the only controller voter, on free loopback ports, with
 /// fast Raft timings; its data directory is `directory`.
 /// - Returns: the configuration and its client and admin ports.
-func loneNodeConfig(directory: String) throws -> (config: NodeConfig, client: UInt16, admin: UInt16) {
+/// - Parameter extraTOML: more settings appended to the file (a section of its own).
+func loneNodeConfig(directory: String, extraTOML: String = "") throws -> (config: NodeConfig, client: UInt16, admin: UInt16) {
     let peer = try #require(freePort()), client = try #require(freePort()), admin = try #require(freePort())
     let config = try NodeConfig.load(toml: """
         node_id = 1
@@ -42,6 +43,7 @@ func loneNodeConfig(directory: String) throws -> (config: NodeConfig, client: UI
         tick_ms = 10
         election_timeout_ms = 100
         heartbeat_interval_ms = 30
+        \(extraTOML)
         """)
     return (config, client, admin)
 }

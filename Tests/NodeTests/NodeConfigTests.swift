@@ -35,6 +35,7 @@ import Testing
         #expect(example.raft == defaults.raft)
         #expect(example.log == defaults.log)
         #expect(example.kafka == defaults.kafka)
+        #expect(example.unsafeTesting == .off)
     }
 
     @Test func commandLineOverridesReplaceFileValuesAndCreateSections() throws {
@@ -67,6 +68,73 @@ import Testing
             _ = try NodeConfig.load(toml: toml)
         } throws: { error in
             (error as? ConfigError)?.message.contains(expected) == true
+        }
+    }
+
+    @Test func unsafeTestingSettingsAreOffUnlessTheFileSaysTrue() throws {
+        let absent = try NodeConfig.load(toml: Self.minimal)
+        let explicitlyOff = try NodeConfig.load(toml: Self.minimal + """
+
+            [unsafe_testing]
+            simulated_power_loss = false
+            ack_before_commit = false
+            """)
+        for config in [absent, explicitlyOff] {
+            #expect(config.unsafeTesting == .off)
+            #expect(config.unsafeTesting.enabledNames.isEmpty)
+            #expect(config.unsafeTesting.warnings.isEmpty)
+            #expect(config.raftHostOptions.logOptions.durability == .normal)
+        }
+    }
+
+    @Test func simulatedPowerLossMakesEveryLogTheHostOpensHoldUnsyncedBytesInMemory() throws {
+        let config = try NodeConfig.load(toml: Self.minimal + "\n[unsafe_testing]\nsimulated_power_loss = true")
+        #expect(config.unsafeTesting == .init(simulatedPowerLoss: true, ackBeforeCommit: false))
+        #expect(config.unsafeTesting.enabledNames == ["simulated_power_loss"])
+        // The host opens the controller log and every partition replica with these options.
+        #expect(config.raftHostOptions.logOptions.durability == .unsafeSimulatedPowerLoss)
+        let warnings = config.unsafeTesting.warnings
+        #expect(warnings.count == 1 && warnings[0].contains("UNSAFE TEST-ONLY") && warnings[0].contains("simulated_power_loss"))
+    }
+
+    @Test func ackBeforeCommitIsReadAndItsWarningSaysAcknowledgedDataWillBeLost() throws {
+        let config = try NodeConfig.load(toml: Self.minimal + "\n[unsafe_testing]\nack_before_commit = true")
+        #expect(config.unsafeTesting == .init(simulatedPowerLoss: false, ackBeforeCommit: true))
+        #expect(config.unsafeTesting.enabledNames == ["ack_before_commit"])
+        #expect(config.raftHostOptions.logOptions.durability == .normal)
+        let warnings = config.unsafeTesting.warnings
+        #expect(warnings.count == 1 && warnings[0].contains("ack_before_commit") && warnings[0].contains("WILL be lost"))
+    }
+
+    @Test func unsafeTestingSettingsCanBeTurnedOnFromTheCommandLine() throws {
+        let config = try NodeConfig.load(toml: Self.minimal, overrides: [
+            "unsafe_testing.simulated_power_loss=true", "unsafe_testing.ack_before_commit=true",
+        ])
+        #expect(config.unsafeTesting.enabledNames == ["simulated_power_loss", "ack_before_commit"])
+        #expect(config.unsafeTesting.warnings.count == 2)
+    }
+
+    @Test(arguments: [
+        (minimal + "\n[unsafe_testing]\nsimulated_power_loss = \"yes\"", "unsafe_testing.simulated_power_loss must be true or false"),
+        (minimal + "\n[unsafe_testing]\nack_before_commit = 1", "unsafe_testing.ack_before_commit must be true or false"),
+        (minimal + "\n[unsafe_testing]\nack_before_comit = true", "ack_before_comit"),
+        ("unsafe_testing = true\n" + minimal, "unsafe_testing must be a section"),
+    ])
+    func badUnsafeTestingValuesAreRejectedNamingTheSetting(toml: String, expected: String) {
+        #expect {
+            _ = try NodeConfig.load(toml: toml)
+        } throws: { error in
+            (error as? ConfigError)?.message.contains(expected) == true
+        }
+    }
+
+    @Test func aMistypedUnsafeOverrideIsAnErrorNotSilentlyOff() {
+        for bad in ["unsafe_testing.ack_before_commit=yes", "unsafe_testing.simulated_power_loss=on"] {
+            #expect(performing: {
+                _ = try NodeConfig.load(toml: Self.minimal, overrides: [bad])
+            }, throws: { error in
+                (error as? ConfigError)?.message.contains("\(bad.prefix { $0 != "=" }) must be true or false") == true
+            })
         }
     }
 

@@ -57,6 +57,51 @@ import Glibc
         #expect(response.body.contains("# TYPE tributary_raft_ticks_total counter"))
     }
 
+    @Test func aNodeWithUnsafeTestingSettingsWarnsAtStartAndReportsThemOnStatusAndMetrics() async throws {
+        let directory = NSTemporaryDirectory() + "tributary-unsafe-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (config, _, admin) = try loneNodeConfig(
+            directory: directory, extraTOML: "[unsafe_testing]\nsimulated_power_loss = true\nack_before_commit = true")
+        let captured = CapturedLog()
+        let server = try await NodeServer.start(config: config, logger: Logger(label: "unsafe-test") { _ in captured })
+        let status = httpGet("/v1/status", port: admin)
+        let scraped = httpGet("/metrics", port: admin)
+        // The controller log is open once start returns; partition replicas open through the same host options.
+        let durabilities = try await server.loop.submit {
+            (server.host?.groups.values.map(\.replica.log.durability) ?? [], server.host?.options.logOptions.durability)
+        }
+        await server.stop()
+
+        let errors = captured.entries.filter { $0.level == .error }.map(\.message)
+        #expect(errors.contains { $0.contains("simulated_power_loss") && $0.contains("UNSAFE TEST-ONLY") })
+        #expect(errors.contains { $0.contains("ack_before_commit") && $0.contains("acknowledged data WILL be lost") })
+        let document = try #require(status, "no 200 answer from /v1/status")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(document.body.utf8)) as? [String: Any])
+        #expect(json["unsafeTesting"] as? [String] == ["simulated_power_loss", "ack_before_commit"])
+        let samples = Self.samples(try #require(scraped, "no 200 answer from /metrics").body)
+        #expect(samples["tributary_unsafe_testing{setting=\"simulated_power_loss\"}"] == 1)
+        #expect(samples["tributary_unsafe_testing{setting=\"ack_before_commit\"}"] == 1)
+        #expect(durabilities.1 == .unsafeSimulatedPowerLoss)
+        #expect(!durabilities.0.isEmpty && durabilities.0.allSatisfy { $0 == .unsafeSimulatedPowerLoss })
+    }
+
+    @Test func aNodeWithoutUnsafeTestingSettingsReportsNoneAndLogsNoError() async throws {
+        let directory = NSTemporaryDirectory() + "tributary-safe-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (config, _, admin) = try loneNodeConfig(directory: directory)
+        let captured = CapturedLog()
+        let server = try await NodeServer.start(config: config, logger: Logger(label: "safe-test") { _ in captured })
+        let status = httpGet("/v1/status", port: admin)
+        let scraped = httpGet("/metrics", port: admin)
+        await server.stop()
+
+        #expect(!captured.entries.contains { $0.message.contains("UNSAFE") })
+        let document = try #require(status, "no 200 answer from /v1/status")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(document.body.utf8)) as? [String: Any])
+        #expect(json["unsafeTesting"] as? [String] == [])
+        #expect(try #require(scraped).body.contains("tributary_unsafe_testing") == false)
+    }
+
     @Test func scrapesFollowTheHostRemovedGroupsAndPeersVanishAndCountersReachTheHostTotals() {
         let metrics = NodeMetrics()
         func group(_ id: UInt64, role: Role, last: UInt64, commit: UInt64) -> GroupStatus {
@@ -135,4 +180,27 @@ private func httpGet(_ path: String, port: UInt16) -> (contentType: String, body
     let headers = text[..<split.lowerBound].split(separator: "\r\n").dropFirst()
     guard let contentType = headers.first(where: { $0.lowercased().hasPrefix("content-type:") }) else { return nil }
     return (contentType.dropFirst("content-type:".count).trimmingCharacters(in: .whitespaces), String(text[split.upperBound...]))
+}
+
+/// A log handler that keeps what it is given, for tests that check what a node logs.
+private final class CapturedLog: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: [(level: Logger.Level, message: String)] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    /// Everything logged so far, in order.
+    var entries: [(level: Logger.Level, message: String)] { lock.withLock { kept } }
+
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+        file: String, function: String, line: UInt
+    ) {
+        lock.withLock { kept.append((level, "\(message)")) }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
 }

@@ -9,6 +9,12 @@ import Storage
 /// acknowledgement). acks=1 waits for the same commit: a Raft leader's own durable append is no
 /// promise that the record survives its crash, so the stronger answer is the only honest one.
 /// Idempotent batches pass the partition's sequence check first (KafkaBroker+Idempotence.swift).
+///
+/// TEST ONLY: with `[unsafe_testing] ack_before_commit` on, a batch is acknowledged as soon as
+/// the leader's Raft core has appended it (``RaftHost/propose(_:to:completion:)`` returned its
+/// offsets), before any replica, the leader included, has written or synced it; its commit is
+/// then not waited for. This loses acknowledged records on purpose: the chaos harness's checker
+/// must catch it.
 extension KafkaBroker {
     func produce(_ request: ProduceRequest, respond: Responder) {
         guard [-1, 0, 1].contains(request.acks) else {
@@ -79,9 +85,14 @@ extension KafkaBroker {
         var remaining = batches.count
         var first: Offset?
         var failed = false
+        let ackBeforeCommit = node.config.unsafeTesting.ackBeforeCommit
         for (position, batch) in batches.enumerated() {
+            // Set once the batch was acknowledged early (ack_before_commit); its commit or
+            // failure is not reported again.
+            var settled = false
             let settle: (Result<ClosedRange<Offset>, ProduceFailure>) -> Void = { result in
-                guard !failed else { return }
+                guard !failed, !settled else { return }
+                settled = true
                 switch result {
                 case .success(let offsets):
                     if position == 0 { first = offsets.lowerBound }
@@ -93,8 +104,10 @@ extension KafkaBroker {
                 }
             }
             let onCommit: (Result<ClosedRange<Offset>, ProposalFailure>) -> Void = { settle($0.mapError(Self.produceFailure)) }
+            // The unsafe early answer: the offsets the append took, before the commit.
+            let proposed: (ClosedRange<Offset>) -> Void = { offsets in if ackBeforeCommit { settle(.success(offsets)) } }
             guard batch.header.producerId >= 0 else {
-                host.propose(batch, to: ref.group, completion: onCommit)
+                if let offsets = host.propose(batch, to: ref.group, completion: onCommit) { proposed(offsets) }
                 continue
             }
             guard !batch.header.attributes.contains(.transactional) else {
@@ -110,8 +123,9 @@ extension KafkaBroker {
             case .accept:
                 if let offsets = host.propose(batch, to: ref.group, completion: onCommit) {
                     recordAppend(of: batch, at: offsets, in: ref.group)
+                    proposed(offsets)
                 }
-            case .duplicate(let firstOffset, let lastOffset) where lastOffset < status.highWatermark.rawValue:
+            case .duplicate(let firstOffset, let lastOffset) where lastOffset < status.highWatermark.rawValue || ackBeforeCommit:
                 settle(.success(Offset(firstOffset)...Offset(lastOffset)))
             case .duplicate:
                 // The original is in the log but not committed yet: the producer retries the

@@ -38,7 +38,8 @@ struct AdminRoutes {
             peers: server.peerStates.sorted { $0.key.rawValue < $1.key.rawValue }.map {
                 .init(node: Int64($0.key.rawValue), state: "\($0.value)")
             },
-            groups: server.groupStatuses.map(StatusDocument.Group.init))
+            groups: server.groupStatuses.map(StatusDocument.Group.init),
+            unsafeTesting: server.config.unsafeTesting.enabledNames)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         guard let json = try? encoder.encode(body) else {
@@ -84,6 +85,8 @@ private struct StatusDocument: Encodable {
     var controllerLeader: AlwaysPresent<Int64>
     var peers: [Peer]
     var groups: [Group]
+    /// The TEST-ONLY `[unsafe_testing]` settings that are on; `[]` on every real node.
+    var unsafeTesting: [String]
 }
 
 /// An optional field that is written as `null` when absent instead of being left out, so that

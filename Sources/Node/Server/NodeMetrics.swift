@@ -18,9 +18,16 @@ final class NodeMetrics {
     private let pendingJobs: Gauge
     private let offloadsInFlight: Gauge
 
-    init() {
+    /// - Parameter unsafeTesting: the TEST-ONLY settings that are on (``NodeConfig/UnsafeTesting``);
+    ///   each is reported as `tributary_unsafe_testing{setting="<name>"} 1`.
+    init(unsafeTesting: [String] = []) {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
+        for setting in unsafeTesting {
+            registry.makeGauge(descriptor: Self.name(
+                "unsafe_testing", unit: "", help: "1 for each TEST-ONLY [unsafe_testing] setting that is on: this node loses acknowledged data on purpose."),
+                labels: [("setting", setting)]).set(Int64(1))
+        }
         hostCounters = Self.hostCounterDescriptors.map { value, name, help in
             (value, registry.makeCounter(descriptor: Self.name(name, unit: "total", help: help)))
         }

@@ -2,6 +2,7 @@ import ClusterMetadata
 import Foundation
 import Logging
 import Raft
+import Storage
 import Transport
 
 /// A running node: its event loop, the peer transport, the Raft host with the controller group
@@ -22,7 +23,7 @@ public final class NodeServer: @unchecked Sendable {
     var controller: ControllerService?
     private var housekeepingTimer: LoopTimer?
     /// What `/metrics` reports; updated on each scrape.
-    let metrics = NodeMetrics()
+    let metrics: NodeMetrics
     /// The cluster metadata as far as this node applied the controller log.
     let applier = MetadataApplier()
     /// Who leads each group, as this node last heard.
@@ -43,6 +44,7 @@ public final class NodeServer: @unchecked Sendable {
         self.config = config
         self.loop = loop
         self.logger = logger
+        self.metrics = NodeMetrics(unsafeTesting: config.unsafeTesting.enabledNames)
     }
 
     /// Claims the data directory, binds the peer and admin listeners and starts the controller
@@ -50,6 +52,8 @@ public final class NodeServer: @unchecked Sendable {
     /// - Throws: ``NodeIdentityError`` for another node's data, transport errors for addresses
     ///   that cannot be bound, storage errors for a damaged controller log.
     public static func start(config: NodeConfig, logger: Logger) async throws -> NodeServer {
+        // Every start, before anything else, so that no log of a run with lost data lacks it.
+        for warning in config.unsafeTesting.warnings { logger.error("\(warning)") }
         try NodeIdentity(nodeID: config.nodeID, clusterID: config.clusterID).claim(directory: config.dataDirectory)
         let loop = try EventLoop(name: "node\(config.nodeID)", logger: logger)
         let server = NodeServer(config: config, loop: loop, logger: logger)
@@ -64,9 +68,7 @@ public final class NodeServer: @unchecked Sendable {
 
     private func startOnLoop() throws {
         let localID = NodeID(UInt64(config.nodeID))
-        let options = RaftHostOptions(
-            tickInterval: .milliseconds(config.raft.tickMs), electionTimeoutTicks: config.raft.electionTimeoutTicks,
-            heartbeatIntervalTicks: config.raft.heartbeatIntervalTicks)
+        let options = config.raftHostOptions
         try options.validate(frameBytesMax: loop.limits.frameBytesMax)
         let slot = ServerSlot()
         let connector = PeerConnector(
@@ -178,6 +180,17 @@ public final class NodeServer: @unchecked Sendable {
 
     private static func socketAddress(_ address: HostPort) throws -> SocketAddress {
         try SocketAddress(host: address.host, port: address.port)
+    }
+}
+
+extension NodeConfig {
+    /// The options of the node's Raft host: the configured timings, and the durability mode of
+    /// every partition log the host opens (partition replicas and the controller log alike).
+    var raftHostOptions: RaftHostOptions {
+        let durability: DurabilityMode = unsafeTesting.simulatedPowerLoss ? .unsafeSimulatedPowerLoss : .normal
+        return RaftHostOptions(
+            tickInterval: .milliseconds(raft.tickMs), electionTimeoutTicks: raft.electionTimeoutTicks,
+            heartbeatIntervalTicks: raft.heartbeatIntervalTicks, logOptions: PartitionLogOptions(durability: durability))
     }
 }
 
