@@ -269,16 +269,7 @@ public actor ConsumerGroup {
 
     private func coordinatorAddress() async throws -> BrokerAddress {
         if let coordinator { return coordinator }
-        let groupId = self.groupId
-        let found = try await client.withRetries("FindCoordinator \(groupId)") { client in
-            let response = try await client.anyConnection().send(FindCoordinatorRequest(key: groupId, keyType: 0))
-            let code = ErrorCode(rawValue: response.errorCode)
-            guard code == .noError else { throw KafkaClientError(.broker(code), "FindCoordinator \(groupId): \(code)") }
-            guard let port = UInt16(exactly: response.port) else {
-                throw KafkaClientError(.malformedResponse, "FindCoordinator \(groupId): port \(response.port)")
-            }
-            return BrokerAddress(host: response.host, port: port)
-        }
+        let found = try await client.findCoordinator(group: groupId)
         coordinator = found
         return found
     }

@@ -54,7 +54,7 @@ struct GroupsDescribeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await cluster.withClient("groups describe") { client in
-            let coordinator = try await findCoordinator(client)
+            let coordinator = try await client.findCoordinator(group: group)
             let connection = try await AdminConnection.open(
                 serving: .describeGroups, named: "DescribeGroups", at: coordinator, client: client)
             defer { connection.close() }
@@ -84,19 +84,6 @@ struct GroupsDescribeCommand: AsyncParsableCommand {
                 print("\tTopic: \(topic.name)\tPartition: \(partition.partitionIndex)\tCommitted: \(partition.committedOffset)"
                     + "\tEnd: \(end)\tLag: \(max(0, end - partition.committedOffset))")
             }
-        }
-    }
-
-    private func findCoordinator(_ client: KafkaClient) async throws -> BrokerAddress {
-        let group = self.group
-        return try await client.withRetries("FindCoordinator \(group)") { client in
-            let response = try await client.anyConnection().send(FindCoordinatorRequest(key: group, keyType: 0))
-            let code = ErrorCode(rawValue: response.errorCode)
-            guard code == .noError else { throw KafkaClientError(.broker(code), "FindCoordinator \(group): \(code)") }
-            guard let port = UInt16(exactly: response.port) else {
-                throw KafkaClientError(.malformedResponse, "FindCoordinator \(group): port \(response.port)")
-            }
-            return BrokerAddress(host: response.host, port: port)
         }
     }
 
