@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
@@ -93,6 +94,24 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "chaos/Sources/chaos-check"
+        ),
+        // chaos/run: the harness (cluster, workload, faults, dumps) that feeds ChaosCheck.
+        .target(
+            name: "ChaosHarness",
+            dependencies: [
+                "ChaosCheck", "TributaryClient", "Storage", "SeededRandom", "KafkaProtocol",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            path: "chaos/Sources/ChaosHarness"
+        ),
+        .executableTarget(
+            name: "chaos-run",
+            dependencies: [
+                "ChaosHarness",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "chaos/Sources/chaos-run"
         ),
         .testTarget(name: "ChaosCheckTests", dependencies: ["SeededRandom", "ChaosCheck"], path: "chaos/Tests/ChaosCheckTests"),
         .testTarget(name: "StorageTests", dependencies: ["SeededRandom", "Storage"]),
