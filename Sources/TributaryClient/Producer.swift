@@ -118,7 +118,8 @@ public actor Producer {
     // MARK: Batching
 
     private func append(_ record: NewRecord, to partition: TopicPartition, completion: ProducerBatch.Completion) {
-        if let open = openBatches[partition], !open.fits(record, bytesMax: options.batchBytesMax) {
+        if let open = openBatches[partition],
+           !open.fits(record, bytesMax: options.batchBytesMax) || open.recordCount >= options.batchRecordCountMax {
             seal(partition)
         }
         if openBatches[partition] == nil {

@@ -21,6 +21,9 @@ public struct ProducerOptions: Sendable, Equatable {
     /// The largest batch, by the encoded size estimate (Kafka's `batch.size`); a record that
     /// alone exceeds it is refused.
     public var batchBytesMax: Int
+    /// The most records in one batch (no Kafka equivalent); 1 sends every record in a request
+    /// of its own, which benchmarks comparing with one-record-per-request systems need.
+    public var batchRecordCountMax: Int
     /// Records accepted by ``Producer/send(topic:key:value:headers:partition:)`` and not yet
     /// acknowledged, at most; beyond it sends fail with ``KafkaClientError/Kind/queueFull``.
     public var bufferedRecordCountMax: Int
@@ -35,6 +38,7 @@ public struct ProducerOptions: Sendable, Equatable {
         idempotent: Bool = true,
         lingerTime: Duration = .milliseconds(5),
         batchBytesMax: Int = 16 << 10,
+        batchRecordCountMax: Int = .max,
         bufferedRecordCountMax: Int = 100_000,
         brokerTimeout: Duration = .seconds(30),
         allowAutoTopicCreation: Bool = true
@@ -43,6 +47,7 @@ public struct ProducerOptions: Sendable, Equatable {
         self.idempotent = idempotent
         self.lingerTime = lingerTime
         self.batchBytesMax = batchBytesMax
+        self.batchRecordCountMax = batchRecordCountMax
         self.bufferedRecordCountMax = bufferedRecordCountMax
         self.brokerTimeout = brokerTimeout
         self.allowAutoTopicCreation = allowAutoTopicCreation
@@ -58,6 +63,7 @@ public struct ProducerOptions: Sendable, Equatable {
         try require(lingerTime >= .zero, "lingerTime >= 0")
         try require(batchBytesMax >= ProducerBatch.headerBytes + ProducerBatch.recordOverheadBytes,
                     "batchBytesMax holds at least one empty record")
+        try require(batchRecordCountMax > 0, "batchRecordCountMax > 0")
         try require(bufferedRecordCountMax > 0, "bufferedRecordCountMax > 0")
         try require(brokerTimeout > .zero && brokerTimeout <= .milliseconds(Int64(Int32.max)),
                     "0 < brokerTimeout <= Int32.max ms")

@@ -10,7 +10,7 @@ struct PerfConsumeCommand: AsyncParsableCommand {
             Reads all partitions from --from (earliest by default) until N records arrived. The \
             latency of each record is the duration of the poll (one Fetch per leader) that \
             brought it. Exit status 1 when fewer than N records arrive and nothing new came for \
-            --idle-timeout-ms.
+            --idle-timeout-ms. --json prints the figures as one JSON object on stdout.
             """)
 
     @OptionGroup var cluster: ClusterOptions
@@ -26,6 +26,9 @@ struct PerfConsumeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("idle-timeout-ms"), help: ArgumentHelp("Give up after this long without a new record.", valueName: "ms"))
     var idleTimeoutMs: Int64 = 10_000
+
+    @Flag(name: .long, help: "Print the figures as one JSON object on stdout.")
+    var json = false
 
     func validate() throws {
         guard (1...1_000_000_000).contains(records) else { throw ValidationError("--records must be in 1...1000000000") }
@@ -54,7 +57,9 @@ struct PerfConsumeCommand: AsyncParsableCommand {
                     throw CommandFailure("only \(report.recordCount) of \(records) records arrived; none for \(idleTimeoutMs) ms")
                 }
             }
+            report.close(at: .now)
             Stderr.line(report.summary())
+            if json { print(report.json(valueBytes: nil, concurrency: nil)) }
         }
     }
 }

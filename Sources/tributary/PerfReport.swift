@@ -17,15 +17,25 @@ struct PerfReport {
     private(set) var errorCount = 0
     private var latencies = Histogram<UInt64>(
         lowestDiscernibleValue: 1, highestTrackableValue: PerfReport.latencyMicrosecondsMax, numberOfSignificantValueDigits: .three)
-    private let started = ContinuousClock.now
+    private let started: ContinuousClock.Instant
+    /// The end of the measured window once closed; until then, now.
+    private var ended: ContinuousClock.Instant?
     private var lastProgress = ContinuousClock.now
     private var recordCountAtLastProgress = 0
     private var byteCountAtLastProgress = 0
 
-    init(label: String, latencyMeaning: String) {
+    /// - Parameter startedAt: the start of the measured window (after any warm-up).
+    init(label: String, latencyMeaning: String, startedAt: ContinuousClock.Instant = .now) {
         self.label = label
         self.latencyMeaning = latencyMeaning
+        self.started = startedAt
     }
+
+    /// Ends the measured window at `instant`: rates are over the window, not until now.
+    mutating func close(at instant: ContinuousClock.Instant) { ended = instant }
+
+    /// The measured window so far, in seconds.
+    private var windowSeconds: Double { max(((ended ?? .now) - started).seconds, 1e-9) }
 
     /// Counts one record of `bytes` bytes that took `latency`.
     mutating func record(bytes: Int, latency: Duration) {
@@ -66,13 +76,32 @@ struct PerfReport {
 
     /// The summary line.
     func summary() -> String {
-        let seconds = max((ContinuousClock.now - started).seconds, 1e-9)
+        let seconds = windowSeconds
         let percentiles = [("p50", 50.0), ("p95", 95.0), ("p99", 99.0), ("p99.9", 99.9)].map { name, percentile in
             "\(name) \(Self.milliseconds(latencies.valueAtPercentile(percentile)))"
         }.joined(separator: " ")
         return "\(label): \(recordCount) records in \(Format.fixed(seconds, 2)) s: "
             + "\(Format.fixed(Double(recordCount) / seconds, 1)) records/s, \(Format.fixed(Double(byteCount) / 1e6 / seconds, 2)) MB/s, "
             + "\(errorCount) errors; latency (\(latencyMeaning)) ms: \(percentiles) max \(Self.milliseconds(latencies.max))"
+    }
+
+    /// The figures as one JSON object in the benchmarks' raw result shape
+    /// (`benchmarks/lib/results.py`): rates, latency percentiles in microseconds, a CDF for plots.
+    /// - Parameters: valueBytes, concurrency: written as `null` when nil (a consume run).
+    func json(valueBytes: Int?, concurrency: Int?) -> String {
+        let seconds = windowSeconds
+        let cdf = [1.0, 5, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100].map { percentile in
+            "[\(percentile),\(latencies.valueAtPercentile(percentile))]"
+        }.joined(separator: ",")
+        let fields = [
+            "\"records\":\(recordCount)", "\"errors\":\(errorCount)", "\"window_s\":\(Format.fixed(seconds, 3))",
+            "\"value_bytes\":\(valueBytes.map(String.init) ?? "null")", "\"concurrency\":\(concurrency.map(String.init) ?? "null")",
+            "\"records_per_s\":\(Format.fixed(Double(recordCount) / seconds, 1))",
+            "\"mb_per_s\":\(Format.fixed(Double(byteCount) / 1e6 / seconds, 3))",
+            "\"p50_us\":\(latencies.valueAtPercentile(50))", "\"p99_us\":\(latencies.valueAtPercentile(99))",
+            "\"p999_us\":\(latencies.valueAtPercentile(99.9))", "\"max_us\":\(latencies.max)", "\"cdf_us\":[\(cdf)]",
+        ]
+        return "{" + fields.joined(separator: ",") + "}"
     }
 
     private static func milliseconds(_ microseconds: UInt64) -> String {

@@ -41,12 +41,17 @@ struct ProducerFlags: ParsableArguments {
     @Option(name: .customLong("batch-bytes"), help: ArgumentHelp("The largest batch, in bytes (Kafka's batch.size).", valueName: "bytes"))
     var batchBytes: Int = 16 << 10
 
+    @Option(name: .customLong("batch-records"), help: ArgumentHelp(
+        "The most records in one batch; 1 sends each record in a request of its own (no batching).", valueName: "N"))
+    var batchRecords: Int?
+
     @Flag(name: .customLong("no-idempotence"), help: "Do not number batches (retries may then write a batch twice). Implied by --acks 1 or 0.")
     var noIdempotence = false
 
     func validate() throws {
         guard (0...60_000).contains(lingerMs) else { throw ValidationError("--linger-ms must be in 0...60000") }
         guard (1_024...(16 << 20)).contains(batchBytes) else { throw ValidationError("--batch-bytes must be in 1024...16777216") }
+        if let batchRecords, batchRecords < 1 { throw ValidationError("--batch-records must be at least 1") }
     }
 
     /// The producer options these flags describe.
@@ -54,6 +59,6 @@ struct ProducerFlags: ParsableArguments {
     func producerOptions(bufferedRecordCountMax: Int) -> ProducerOptions {
         ProducerOptions(
             acks: acks.acks, idempotent: acks == .all && !noIdempotence, lingerTime: .milliseconds(lingerMs),
-            batchBytesMax: batchBytes, bufferedRecordCountMax: bufferedRecordCountMax)
+            batchBytesMax: batchBytes, batchRecordCountMax: batchRecords ?? .max, bufferedRecordCountMax: bufferedRecordCountMax)
     }
 }
