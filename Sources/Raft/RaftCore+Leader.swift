@@ -194,7 +194,7 @@ extension RaftCore {
     mutating func commit(through index: LogIndex) {
         guard index > log.committed else { return }
         log.committed = index
-        if let until = votingSuspendedUntil, index >= until { votingSuspendedUntil = nil }
+        if let lostLogEnd, index >= lostLogEnd.index { self.lostLogEnd = nil }
         uncommittedSizes.remove(through: index)
         while let next = uncommittedMemberships.first, next.index <= index {
             uncommittedMemberships.removeFirst()

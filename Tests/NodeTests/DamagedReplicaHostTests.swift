@@ -6,7 +6,8 @@ import Testing
 @testable import Node
 
 /// A replica whose storage turns out damaged while it runs is cut at the damage and reopened
-/// with its vote suspended; it refills from the leader and only then votes again.
+/// refilling: it does not campaign, votes only as its intact log would have, and is a full
+/// voter again once it holds everything it had.
 @Suite(.serialized) struct DamagedReplicaHostTests {
     /// Flips the last byte of one segment of `directory` in place: inside the CRC32C of that
     /// segment's last batch. The second segment is the first holding data (the first holds only
@@ -35,7 +36,7 @@ import Testing
         return false
     }
 
-    @Test func aLeaderThatReadsADamagedBatchIsCutReopenedWithoutAVoteAndRefillsByteIdentical() async throws {
+    @Test func aLeaderThatReadsADamagedBatchIsCutReopenedAsARefillingFollowerAndRefillsByteIdentical() async throws {
         let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: RaftHostTests.options)
         let group = RaftGroupID(1)
         try await cluster.waitUntil("the group has a leader") { try await cluster.agreedLeaders() != nil }
@@ -47,7 +48,7 @@ import Testing
         try Self.flipLastByte(ofLastSegment: false, in: cluster.directory(of: damaged, group: group))
 
         // Fetches from the start meet the bad batch: the replica is cut there and reopened on
-        // the spot (no sync is in flight in an idle group), as a follower that may not vote.
+        // the spot (no sync is in flight in an idle group), as a refilling follower.
         let (readFailed, reopened) = try await cluster.hosts[damaged]!.run { host in
             (Self.readsFail(host, group: group), host.status(of: group))
         }
@@ -57,11 +58,11 @@ import Testing
         #expect(status.role == .follower)
         #expect(status.lastIndex < lastBefore)
         #expect(status.logEndOffset > Offset(1), "cut at the bad batch, not at the start")
-        #expect(status.votingSuspendedUntil == lastBefore)
+        #expect(status.refillingThrough == lastBefore)
 
         try await cluster.waitUntil("the damaged replica has refilled and votes again") {
             guard try await cluster.allCaughtUp() else { return false }
-            return try await cluster.statuses()[damaged]?[group]?.votingSuspendedUntil == nil
+            return try await cluster.statuses()[damaged]?[group]?.refillingThrough == nil
         }
         try await RaftHostTests.expectByteIdenticalLogs(cluster)
 
@@ -87,10 +88,10 @@ import Testing
 
         try await cluster.waitUntil("the damaged replica has refilled and votes again") {
             guard try await cluster.allCaughtUp() else { return false }
-            return try await cluster.statuses()[damaged]?[group]?.votingSuspendedUntil == nil
+            return try await cluster.statuses()[damaged]?[group]?.refillingThrough == nil
         }
         let leader = try #require(try await cluster.agreedLeaders()?[group]?.leader)
-        #expect(leader != damaged, "the damaged leader was reopened as a follower without a vote")
+        #expect(leader != damaged, "the damaged leader was reopened as a follower that does not campaign")
         try await RaftHostTests.expectByteIdenticalLogs(cluster)
         try await cluster.stopAll()
     }

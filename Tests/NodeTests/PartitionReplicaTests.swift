@@ -105,7 +105,7 @@ import Testing
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
 
-    @Test func aFollowerWhoseSyncedSegmentIsDamagedRefillsWithoutVotingThenVotesAgain() throws {
+    @Test func aFollowerWhoseSyncedSegmentIsDamagedRefillsWithoutCampaigningThenVotesFreelyAgain() throws {
         let group = try ReplicaGroup()
         let leaderID = try group.electLeader()
         for tag in 0..<20 { _ = try group.replicas[leaderID]!.propose(Self.batch(tag, records: 3)) }
@@ -121,19 +121,19 @@ import Testing
         let damaged = group.replicas[follower]!
         #expect(damaged.damageCut != nil)
         #expect(damaged.core.lastIndex < durableLast)
-        #expect(damaged.core.votingSuspendedUntil == durableLast)
-        // A crash during the refill leaves the vote suspended.
+        #expect(damaged.core.lostLogEnd?.index == durableLast)
+        // A crash during the refill keeps it refilling.
         group.stop(follower)
         try group.start(follower)
-        #expect(group.replicas[follower]!.core.votingSuspendedUntil == durableLast)
-        #expect(try ReplicaState.read(in: directory)?.votingSuspendedUntil == durableLast)
+        #expect(group.replicas[follower]!.core.lostLogEnd?.index == durableLast)
+        #expect(try ReplicaState.read(in: directory)?.lostLogEnd?.index == durableLast)
 
-        for _ in 0..<20 where group.replicas[follower]!.core.votingSuspendedUntil != nil {
+        for _ in 0..<20 where group.replicas[follower]!.core.lostLogEnd != nil {
             for id in group.ids { try group.replicas[id]?.tick() }
             try group.settle()
         }
-        #expect(group.replicas[follower]!.core.votingSuspendedUntil == nil)
-        #expect(try ReplicaState.read(in: directory)?.votingSuspendedUntil == nil)
+        #expect(group.replicas[follower]!.core.lostLogEnd == nil)
+        #expect(try ReplicaState.read(in: directory)?.lostLogEnd == nil)
         #expect(try group.logBytes(of: follower) == group.logBytes(of: leaderID))
         // It votes again: without the leader, the other two elect one of them.
         group.stop(leaderID)
@@ -168,14 +168,14 @@ import Testing
         #expect(try ReplicaState.read(in: directory) == noVote)
 
         var suspended = state
-        suspended.votingSuspendedUntil = LogIndex(77)
+        suspended.lostLogEnd = LostLogEnd(index: LogIndex(77), term: Term(6))
         try suspended.write(in: directory)
         #expect(try ReplicaState.read(in: directory) == suspended)
 
         // Version 1 had no suspension field; such files still read, as not suspended.
         var versionOne = state.encoded()
         versionOne[0] = 1
-        versionOne.removeSubrange(26..<35)
+        versionOne.removeSubrange(26..<43)
         try DurableStateFile.write(versionOne, to: directory + "/" + ReplicaState.fileName, payloadBytesMax: 1 << 16)
         #expect(try ReplicaState.read(in: directory) == state)
 

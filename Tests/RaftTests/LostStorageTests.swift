@@ -1,35 +1,40 @@
 import Testing
 @_spi(Testing) import Raft
 
-/// A replica whose storage lost entries it acknowledged (damage cut from its log) rejoins with
-/// its vote suspended, refills from the leader, and votes again only once its commit index is
-/// back at the end it had durably: a node that forgot what it acknowledged must never help
-/// elect a leader.
+/// A replica whose storage lost entries it acknowledged (damage cut from its log) rejoins
+/// without campaigning and voting only as its intact log would have, refills from the leader,
+/// and is a full voter again once its commit index is back at the end it had durably: a node
+/// that forgot what it acknowledged must never help elect a leader lacking it.
 @Suite struct LostStorageTests {
-    @Test func aReplicaWithItsVoteSuspendedGrantsNeitherAPreVoteNorAVote() throws {
+    /// n3 lost entries 2 and 3 (term 1): a candidate whose log ends at 1@1 would have been
+    /// refused by its intact log, so it is refused now, though n3's present log ends there too;
+    /// one ending at 3@1, or in a later term, would have been granted, so it is.
+    @Test(arguments: [(lastIndex: 1, lastTerm: 1, granted: false), (lastIndex: 2, lastTerm: 1, granted: false),
+                      (lastIndex: 3, lastTerm: 1, granted: true), (lastIndex: 1, lastTerm: 2, granted: true)])
+    func aRefillingReplicaVotesOnlyAsItsIntactLogWouldHave(lastIndex: UInt64, lastTerm: UInt64, granted: Bool) throws {
         var cluster = TestCluster(voters: 3)
         cluster.elect(1)
         cluster.propose(1, count: 2)
         cluster.loseTail(3, from: LogIndex(2))
-        #expect(cluster[3].raft.votingSuspendedUntil == LogIndex(3))
-        let upToDate = VoteRequest(isPreVote: true, isTransfer: false, lastIndex: LogIndex(9), lastTerm: Term(9))
-        var real = upToDate
-        real.isPreVote = false
-        for request in [upToDate, real] {
+        #expect(cluster[3].raft.lostLogEnd == LostLogEnd(index: LogIndex(3), term: Term(1)))
+        let preVote = VoteRequest(isPreVote: true, isTransfer: false, lastIndex: LogIndex(lastIndex), lastTerm: Term(lastTerm))
+        var vote = preVote
+        vote.isPreVote = false
+        for request in [preVote, vote] {
             cluster[3].raft.step(Message(from: NodeID(2), to: NodeID(3), term: Term(5), body: .voteRequest(request)))
             let answer = cluster[3].raft.ready()
             cluster[3].raft.advance()
             let response = try #require((answer.messages + answer.messagesAfterPersist).first)
-            guard case .voteResponse(let vote) = response.body else {
+            guard case .voteResponse(let answered) = response.body else {
                 Issue.record("expected a vote response, got \(response)")
                 return
             }
-            #expect(!vote.granted)
-            #expect(answer.hardState?.vote == nil)
+            #expect(answered.granted == granted)
+            #expect((answer.hardState?.vote == NodeID(2)) == (granted && !request.isPreVote))
         }
     }
 
-    @Test func aReplicaWithItsVoteSuspendedNeverCampaignsNorTakesOverOnATransfer() {
+    @Test func aRefillingReplicaNeverCampaignsNorTakesOverOnATransfer() {
         var cluster = TestCluster(voters: 3)
         cluster.elect(1)
         cluster.propose(1, count: 2)
@@ -43,8 +48,8 @@ import Testing
     }
 
     /// n2 acknowledged entries 2...4 (committed by n1 and n2 while n3 was away), then lost
-    /// them; n1 is down. Were n2 to vote, n3 (lacking 2...4) would be elected and the
-    /// committed entries lost; with its vote suspended there is no leader until n1 is back.
+    /// them; n1 is down. Were n2 to vote by its present log, n3 (lacking 2...4) would be
+    /// elected and the committed entries lost; as it is, there is no leader until n1 is back.
     @Test(arguments: [true, false])
     func aGroupCannotElectALeaderLackingEntriesOnlyTheForgetfulReplicaAcknowledged(suspended: Bool) {
         var cluster = TestCluster(voters: 3)
@@ -54,7 +59,7 @@ import Testing
         #expect(cluster[1].raft.commitIndex == LogIndex(4))
         cluster.loseTail(2, from: LogIndex(2))
         if !suspended {
-            cluster[2].votingSuspendedUntil = nil
+            cluster[2].lostLogEnd = nil
             cluster[2].restart()
         }
         cluster.crash(1)
@@ -68,11 +73,11 @@ import Testing
             return
         }
         #expect(cluster.leader == nil)
-        #expect(cluster[2].raft.votingSuspendedUntil == LogIndex(4))
+        #expect(cluster[2].raft.lostLogEnd?.index == LogIndex(4))
         cluster[1].restart()
-        cluster.tick(until: { $0.leader != nil && $0[2].raft.votingSuspendedUntil == nil })
+        cluster.tick(until: { $0.leader != nil && $0[2].raft.lostLogEnd == nil })
         #expect(cluster.leader?.id == NodeID(1))
-        #expect(cluster[2].raft.votingSuspendedUntil == nil)
+        #expect(cluster[2].raft.lostLogEnd == nil)
         for id in 2...3 { #expect(cluster[id].log.storedEntries == cluster[1].log.storedEntries) }
     }
 
@@ -83,7 +88,7 @@ import Testing
         cluster.loseTail(3, from: LogIndex(2))
         #expect(cluster[3].log.lastIndex == LogIndex(1))
         // Nothing new is proposed: the heartbeat's commit index tells n3 what it lost.
-        cluster.tick(until: { $0[3].raft.votingSuspendedUntil == nil })
+        cluster.tick(until: { $0[3].raft.lostLogEnd == nil })
         #expect(cluster[3].log.storedEntries == cluster[1].log.storedEntries)
         #expect(cluster[3].raft.commitIndex == LogIndex(4))
         // With n1 down, a leader needs n3's vote or n3 itself.
@@ -103,11 +108,11 @@ import Testing
         cluster.elect(1)
         #expect(cluster[1].raft.currentRole == .leader)
         #expect(cluster[3].log.storedEntries == cluster[1].log.storedEntries)
-        #expect(cluster[3].raft.votingSuspendedUntil == LogIndex(5))
+        #expect(cluster[3].raft.lostLogEnd?.index == LogIndex(5))
         cluster.tickAll(50)
-        #expect(cluster[3].raft.votingSuspendedUntil == LogIndex(5))
+        #expect(cluster[3].raft.lostLogEnd?.index == LogIndex(5))
         cluster.propose(1, count: 3)
         #expect(cluster[3].raft.commitIndex == LogIndex(5))
-        #expect(cluster[3].raft.votingSuspendedUntil == nil)
+        #expect(cluster[3].raft.lostLogEnd == nil)
     }
 }

@@ -10,8 +10,8 @@ final class TestReplica {
     var hardState = HardState()
     var membership: Membership
     var applied: [Entry] = []
-    /// What a restart passes as `votingSuspendedUntil` (the durable copy a real node keeps).
-    var votingSuspendedUntil: LogIndex?
+    /// What a restart passes as `lostLogEnd` (the durable copy a real node keeps).
+    var lostLogEnd: LostLogEnd?
     var core: RaftCore<MemoryRaftLog>?
 
     init(id: NodeID, config: RaftConfig, membership: Membership, log: MemoryRaftLog = MemoryRaftLog(), hardState: HardState = HardState()) {
@@ -27,7 +27,7 @@ final class TestReplica {
         let appliedIndex = applied.last?.lastIndex ?? hardState.commit
         core = try! RaftCore(
             config: config, log: log, hardState: hardState, membership: membership, applied: min(appliedIndex, hardState.commit),
-            votingSuspendedUntil: votingSuspendedUntil, random: SplitMix64(seed: id.rawValue))
+            lostLogEnd: lostLogEnd, random: SplitMix64(seed: id.rawValue))
     }
 
     var raft: RaftCore<MemoryRaftLog> {
@@ -67,12 +67,12 @@ struct TestCluster {
     }
 
     /// Restarts replica `id` as if its storage had been found damaged at `index`: the log is cut
-    /// there (term and vote kept), and it votes again only once its commit index is back at the
-    /// end it had durably before.
+    /// there (term and vote kept), and it votes freely again only once its commit index is back
+    /// at the end it had durably before.
     mutating func loseTail(_ id: Int, from index: LogIndex) {
         crash(id)
         let replica = self[id]
-        replica.votingSuspendedUntil = replica.log.lastIndex
+        replica.lostLogEnd = LostLogEnd(index: replica.log.lastIndex, term: replica.hardState.term)
         replica.log.truncate(from: index)
         replica.hardState.commit = min(replica.hardState.commit, replica.log.lastIndex)
         replica.applied.removeAll { $0.lastIndex > replica.log.lastIndex }

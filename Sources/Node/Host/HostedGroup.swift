@@ -33,7 +33,7 @@ final class HostedGroup {
             group: id, role: core.currentRole, term: core.currentTerm, leader: core.currentLeader,
             membership: core.currentMembership, commitIndex: core.commitIndex,
             followerMatchIndexes: core.metrics.followerMatchIndexes, lastIndex: core.lastIndex, logStartOffset: replica.log.logStartOffset,
-            logEndOffset: replica.log.nextOffset, failure: failure, votingSuspendedUntil: core.votingSuspendedUntil,
+            logEndOffset: replica.log.nextOffset, failure: failure, refillingThrough: core.lostLogEnd?.index,
             electionsStarted: core.metrics.electionsStarted, leaderChanges: core.metrics.leaderChanges)
     }
 

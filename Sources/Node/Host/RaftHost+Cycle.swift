@@ -114,7 +114,7 @@ extension RaftHost {
     /// Stops a group whose storage failed: it may have lost what it acknowledged, so it must
     /// neither vote nor acknowledge again until an operator (or the controller) rebuilds it.
     /// Damage found reading (a batch failing its checks) is cut off instead, and the replica
-    /// reopened to refill from the leader with its vote suspended.
+    /// reopened to refill from the leader before it is a full voter again.
     func fail(_ group: HostedGroup, _ error: Error) {
         guard group.failure == nil else { return }
         group.failure = "\(error)"
@@ -131,7 +131,7 @@ extension RaftHost {
     }
 
     /// Cuts `group`'s log where a read found damage and hosts the replica again, reopened with
-    /// its vote suspended until it holds again everything it had. Left stopped if that fails.
+    /// what it had marked lost (see `RaftCore.lostLogEnd`). Left stopped if that fails.
     func reopenCuttingDamage(_ group: HostedGroup) {
         guard let location = group.damageFound, groups[group.id] === group else { return }
         group.damageFound = nil

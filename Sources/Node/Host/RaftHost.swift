@@ -89,7 +89,7 @@ public final class RaftHost: @unchecked Sendable {
     }
 
     /// Opens this node's replica in `directory`; damage found is cut and logged (the replica
-    /// then refills with its vote suspended).
+    /// then refills before it is a full voter again).
     func openReplica(directory: String, membership: Membership) throws -> PartitionReplica {
         let replica = try PartitionReplica(
             directory: directory, config: options.raftConfig(for: localID), membership: membership,
@@ -97,8 +97,9 @@ public final class RaftHost: @unchecked Sendable {
         if let cut = replica.damageCut {
             loop.logger.warning("\(directory) on \(localID): cut damaged storage (\(cut))")
         }
-        if let until = replica.core.votingSuspendedUntil {
-            loop.logger.warning("\(directory) on \(localID): refilling from the leader, not voting until the commit index reaches \(until)")
+        if let lost = replica.core.lostLogEnd {
+            loop.logger.warning(
+                "\(directory) on \(localID): refilling from the leader; until the commit index reaches \(lost.index) it does not campaign and votes only for logs past \(lost.index)@\(lost.term)")
         }
         return replica
     }

@@ -27,8 +27,9 @@ final class PartitionReplica {
     ///
     /// Damage to synced data (see the storage recovery rules) does not keep the replica out: the
     /// log is cut at the first damage (``PartitionLog/recovery`` says what was cut) and the
-    /// replica rejoins with its vote suspended until its commit index is back at the durable end
-    /// it had (`RaftCore.votingSuspendedUntil`), recorded in `raft.state` before anything else.
+    /// replica rejoins refilling (`RaftCore.lostLogEnd`: it votes only as its intact log would
+    /// have, and never campaigns) until its commit index is back at the durable end it had,
+    /// recorded in `raft.state` before anything else.
     /// Term and vote are kept: forgetting a vote would allow two in one term.
     /// - Parameters:
     ///   - membership: the group's initial membership, used only when the directory holds no state.
@@ -50,7 +51,7 @@ final class PartitionReplica {
                 throw ReplicaDamageError("\(directory): damage cut with no durable checkpoint: \(log.recovery.acceptedDamage)")
             }
             let lostEnd = max(LogIndex(offset: durableEnd).previous, state.hardState.commit)
-            state.votingSuspendedUntil = max(state.votingSuspendedUntil ?? .zero, lostEnd)
+            state.lostLogEnd = LostLogEnd(index: lostEnd, term: state.hardState.term).merged(with: state.lostLogEnd)
         }
         var hardState = state.hardState
         // The commit index on disk may lag (it is written lazily) but never leads the durable log.
@@ -61,7 +62,7 @@ final class PartitionReplica {
         self.core = try RaftCore(
             config: config, log: raftLog, hardState: hardState, membership: state.membership,
             applied: max(hardState.commit, LogIndex(offset: log.logStartOffset).previous),
-            votingSuspendedUntil: state.votingSuspendedUntil, random: random)
+            lostLogEnd: state.lostLogEnd, random: random)
         if state != stored { try state.write(in: directory) }
     }
 
@@ -154,12 +155,12 @@ final class PartitionReplica {
         let logSync = ready.logStart != nil || !ready.entries.isEmpty ? try log.beginSync() : nil
         let state = ReplicaState(
             hardState: ready.hardState ?? writtenState.hardState, membership: ready.membership ?? writtenState.membership,
-            votingSuspendedUntil: core.votingSuspendedUntil)
-        // A suspension that ended is recorded with the next write, lazily: until then a restart
-        // merely suspends the vote again, which is safe.
+            lostLogEnd: core.lostLogEnd)
+        // A refill that ended is recorded with this write: until it lands, a restart merely
+        // refills again, which is safe.
         let stateChanged = state.hardState.term != writtenState.hardState.term
             || state.hardState.vote != writtenState.hardState.vote || state.membership != writtenState.membership
-            || state.votingSuspendedUntil != writtenState.votingSuspendedUntil
+            || state.lostLogEnd != writtenState.lostLogEnd
         return PendingPersist(logSync: logSync, state: stateChanged ? state : nil, directory: directory)
     }
 
@@ -181,14 +182,15 @@ final class PartitionReplica {
         return ready.messagesAfterPersist
     }
 
-    /// Cuts the log at `offset`, where a read found damage, once `raft.state` records that the
-    /// vote is suspended until the log's present end (everything it may have acknowledged).
+    /// Cuts the log at `offset`, where a read found damage, once `raft.state` records the log's
+    /// present end as lost (it may have acknowledged all of it).
     /// The replica is unusable afterwards: open it again from `directory`.
     /// - Throws: what writing the state or truncating failed with.
     func cutDamage(at offset: Offset) throws {
         // Term and vote as last made durable: what the core holds beyond them was never promised.
         var state = writtenState
-        state.votingSuspendedUntil = max(state.votingSuspendedUntil ?? .zero, LogIndex(offset: log.nextOffset).previous)
+        let lostEnd = LostLogEnd(index: LogIndex(offset: log.nextOffset).previous, term: state.hardState.term)
+        state.lostLogEnd = lostEnd.merged(with: state.lostLogEnd)
         try state.write(in: directory)
         writtenState = state
         try log.truncate(after: max(offset, log.logStartOffset).advanced(by: -1))

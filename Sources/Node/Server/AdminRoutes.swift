@@ -79,7 +79,7 @@ private struct StatusDocument: Encodable {
             voters = status.membership.voters.map(\.rawValue)
             learners = status.membership.learners.map(\.rawValue)
             failure = AlwaysPresent(status.failure)
-            recovering = status.votingSuspendedUntil != nil
+            recovering = status.refillingThrough != nil
         }
     }
 

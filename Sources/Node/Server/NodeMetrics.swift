@@ -115,7 +115,7 @@ final class NodeMetrics {
 /// The per-group gauges, labelled `group="<id>"`.
 private struct GroupGauges {
     let term, role, commitIndex, lastIndex, commitLag, logStartOffset, logEndOffset, highWatermark: Gauge
-    let electionsStarted, leaderChanges, votingSuspended: Gauge
+    let electionsStarted, leaderChanges, refilling: Gauge
 
     init(group: RaftGroupID, registry: PrometheusCollectorRegistry) {
         let labels = [("group", "\(group.rawValue)")]
@@ -132,12 +132,12 @@ private struct GroupGauges {
         highWatermark = gauge("high_watermark", "The first offset not yet committed.")
         electionsStarted = gauge("elections_started", "Elections this replica started since it was opened.")
         leaderChanges = gauge("leader_changes", "Changes of leader this replica saw since it was opened.")
-        votingSuspended = gauge("voting_suspended", "1 while the replica refills what its storage lost and may not vote, else 0.")
+        refilling = gauge("refilling", "1 while the replica refills what its storage lost (it does not campaign), else 0.")
     }
 
     private var all: [Gauge] {
         [term, role, commitIndex, lastIndex, commitLag, logStartOffset, logEndOffset, highWatermark, electionsStarted, leaderChanges,
-         votingSuspended]
+         refilling]
     }
 
     func set(from status: GroupStatus) {
@@ -153,7 +153,7 @@ private struct GroupGauges {
         highWatermark.set(status.highWatermark.rawValue)
         electionsStarted.set(Int64(clamping: status.electionsStarted))
         leaderChanges.set(Int64(clamping: status.leaderChanges))
-        votingSuspended.set(Int64(status.votingSuspendedUntil == nil ? 0 : 1))
+        refilling.set(Int64(status.refillingThrough == nil ? 0 : 1))
     }
 
     func unregister(from registry: PrometheusCollectorRegistry) {
