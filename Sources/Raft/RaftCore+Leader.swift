@@ -123,7 +123,7 @@ extension RaftCore {
         if case .installing = peer.state { return }
         if peer.match > .zero && response.index <= peer.match {
             // The follower denies holding an entry it acknowledged: its storage lost it (it
-            // refills with its vote suspended), or the rejection is older than the acknowledgement.
+            // refills before it votes freely), or the rejection is older than the acknowledgement.
             // Forgetting the match is safe either way, it only counts less toward commit, and it
             // is the only way to send the follower again what it lost.
             progress[member]!.forgetMatch()

@@ -31,7 +31,7 @@ public struct SimulationOptions: Sendable {
     public var newLeaderIsolationPercent: Int = 20
     /// Percent chance that a node restarting in the fault phase finds one replica's storage
     /// damaged: its log loses a random suffix, acknowledged entries included, and the replica
-    /// rejoins with its vote suspended (at most one such replica per group at a time). 0 keeps
+    /// rejoins refilling (at most one such replica per group at a time). 0 keeps
     /// every other seed's run as it was.
     public var storageLossPercent: Int = 0
     /// Per-mille chance per tick that a replica removes its log prefix up to what it applied.

@@ -167,12 +167,12 @@ import Testing
         try noVote.write(in: directory)
         #expect(try ReplicaState.read(in: directory) == noVote)
 
-        var suspended = state
-        suspended.lostLogEnd = LostLogEnd(index: LogIndex(77), term: Term(6))
-        try suspended.write(in: directory)
-        #expect(try ReplicaState.read(in: directory) == suspended)
+        var refilling = state
+        refilling.lostLogEnd = LostLogEnd(index: LogIndex(77), term: Term(6))
+        try refilling.write(in: directory)
+        #expect(try ReplicaState.read(in: directory) == refilling)
 
-        // Version 1 had no suspension field; such files still read, as not suspended.
+        // Version 1 had no lost end; such files still read, as not refilling.
         var versionOne = state.encoded()
         versionOne[0] = 1
         versionOne.removeSubrange(26..<43)

@@ -51,21 +51,21 @@ import Testing
     /// them; n1 is down. Were n2 to vote by its present log, n3 (lacking 2...4) would be
     /// elected and the committed entries lost; as it is, there is no leader until n1 is back.
     @Test(arguments: [true, false])
-    func aGroupCannotElectALeaderLackingEntriesOnlyTheForgetfulReplicaAcknowledged(suspended: Bool) {
+    func aGroupCannotElectALeaderLackingEntriesOnlyTheForgetfulReplicaAcknowledged(refilling: Bool) {
         var cluster = TestCluster(voters: 3)
         cluster.elect(1)
         cluster.isolate(3)
         cluster.propose(1, count: 3)
         #expect(cluster[1].raft.commitIndex == LogIndex(4))
         cluster.loseTail(2, from: LogIndex(2))
-        if !suspended {
+        if !refilling {
             cluster[2].lostLogEnd = nil
             cluster[2].restart()
         }
         cluster.crash(1)
         cluster.heal()
         cluster.tickAll(200)
-        guard suspended else {
+        guard refilling else {
             // The control run: the forgetful vote elects a leader, and committed entry 4 is gone.
             let leader = cluster.leader?.raft
             #expect(leader != nil)
