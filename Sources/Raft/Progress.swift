@@ -46,6 +46,12 @@ struct Progress {
         inflights.removeAll()
     }
 
+    /// Forgets what the follower acknowledged, because it no longer holds it: probe from scratch.
+    mutating func forgetMatch() {
+        match = .zero
+        becomeProbe()
+    }
+
     mutating func becomeReplicate() {
         state = .replicate
         next = match.next

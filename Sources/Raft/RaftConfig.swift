@@ -85,4 +85,6 @@ public struct RaftConfigError: Error, Hashable, Sendable, CustomStringConvertibl
     public static let voteWithoutLogCheck = PlantedFaults(rawValue: 1 << 1)
     /// Append acknowledgements are sent before the appended entries are durable.
     public static let acknowledgeBeforeDurable = PlantedFaults(rawValue: 1 << 2)
+    /// A replica whose storage lost entries votes (by its present log) and campaigns while it refills.
+    public static let voteWhileRefilling = PlantedFaults(rawValue: 1 << 3)
 }

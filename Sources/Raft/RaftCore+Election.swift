@@ -28,7 +28,9 @@ extension RaftCore {
         let canVote = vote == candidate || (vote == nil && leader == nil) || (request.isPreVote && requestTerm > term)
         let logOK = config.plantedFaults.contains(.voteWithoutLogCheck)
             || log.isUpToDate(lastIndex: request.lastIndex, lastTerm: request.lastTerm)
-        let granted = canVote && logOK
+        let coversLostEnd = refillingVotesFreely
+            || (lostLogEnd?.isCovered(byLastIndex: request.lastIndex, lastTerm: request.lastTerm) ?? true)
+        let granted = canVote && logOK && coversLostEnd
         if request.isPreVote {
             let answer = VoteResponse(isPreVote: true, granted: granted)
             send(to: candidate, .voteResponse(answer), term: granted ? requestTerm : term)

@@ -55,8 +55,13 @@ extension RaftCore {
     }
 
     mutating func handleHeartbeat(commit: LogIndex, from sender: NodeID) {
-        // The leader sends min(match, commit), so the index is in this log; the bound only
-        // guards against a durable log that lost entries it acknowledged.
+        // The leader sends min(match, commit), so the index is in this log, unless the log lost
+        // entries it acknowledged: then a rejection at that index makes the leader forget the
+        // match and send them again, even when it has nothing new to replicate.
+        if commit > log.lastIndex {
+            let hint = AppendResponse(accepted: false, index: commit, hintIndex: log.lastIndex, hintTerm: log.lastTerm)
+            send(to: sender, .appendResponse(hint))
+        }
         self.commit(through: min(commit, log.lastIndex))
         send(to: sender, .heartbeatResponse)
     }

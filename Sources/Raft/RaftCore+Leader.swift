@@ -120,14 +120,17 @@ extension RaftCore {
     /// Moves `next` back after a rejected append, using the follower's hint to skip whole terms.
     private mutating func handleRejection(_ response: AppendResponse, from member: NodeID) {
         let peer = progress[member]!
-        switch peer.state {
-        case .replicate:
-            guard response.index > peer.match else { return }  // stale
+        if case .installing = peer.state { return }
+        if peer.match > .zero && response.index <= peer.match {
+            // The follower denies holding an entry it acknowledged: its storage lost it (it
+            // refills before it votes freely), or the rejection is older than the acknowledgement.
+            // Forgetting the match is safe either way, it only counts less toward commit, and it
+            // is the only way to send the follower again what it lost.
+            progress[member]!.forgetMatch()
+        } else if peer.state == .replicate {
             progress[member]!.becomeProbe()
-        case .probe:
+        } else {
             guard response.index == peer.next.previous else { return }  // stale
-        case .installing:
-            return
         }
         var agreed: LogIndex
         if response.hintIndex < log.firstIndex.previous {
@@ -143,7 +146,7 @@ extension RaftCore {
                 ? log.boundary(atOrBelow: response.index.previous, termAtMost: Term(UInt64.max)).index
                 : response.index.previous
         }
-        progress[member]!.next = max(agreed.next, peer.match.next)
+        progress[member]!.next = max(agreed.next, progress[member]!.match.next)
         progress[member]!.probeSent = false
         sendAppend(to: member)
     }
@@ -191,6 +194,7 @@ extension RaftCore {
     mutating func commit(through index: LogIndex) {
         guard index > log.committed else { return }
         log.committed = index
+        if let lostLogEnd, index >= lostLogEnd.index { self.lostLogEnd = nil }
         uncommittedSizes.remove(through: index)
         while let next = uncommittedMemberships.first, next.index <= index {
             uncommittedMemberships.removeFirst()

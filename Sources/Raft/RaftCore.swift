@@ -55,6 +55,16 @@ public struct RaftCore<Log: RaftLogReader> {
     /// What the `Ready` in flight handed out, settled by `advance()`.
     var readyInFlight: ReadyInFlight?
 
+    /// Set while this replica refills what its storage lost: it may have acknowledged entries
+    /// it no longer holds, so a vote from its present log could elect a leader lacking committed
+    /// entries. Meanwhile it never campaigns and grants a (pre-)vote only to a candidate at least
+    /// as up to date as this end (the vote its intact log would have given); it follows and
+    /// acknowledges as usual (an acknowledgement names only entries it holds again). Cleared once
+    /// the commit index reaches `index`: its log then equals the leader's through every index it
+    /// could have acknowledged, committed entries included. Persist it, and its end: a restart
+    /// must not make a refilling replica a full voter again.
+    public internal(set) var lostLogEnd: LostLogEnd?
+
     var electionsStarted: UInt64 = 0
     var leaderChanges: UInt64 = 0
     /// With planted faults on: invariant violations the core noticed instead of stopping.
@@ -75,6 +85,9 @@ public struct RaftCore<Log: RaftLogReader> {
     ///   - hardState: the durable hard state (`HardState()` for a new replica).
     ///   - membership: the durable committed membership (the initial one for a new group).
     ///   - applied: the last index the caller's state machine holds (at most `hardState.commit`).
+    ///   - lostLogEnd: for a replica whose storage lost entries it may have acknowledged, the end
+    ///     of what it could have acknowledged (see ``lostLogEnd``). Persist it before creating the
+    ///     core, and keep it across restarts until ``lostLogEnd`` reports nil.
     ///   - random: the generator for election timeouts; seed it to reproduce runs.
     /// - Throws: `RaftConfigError` if the configuration or the durable state is inconsistent.
     public init(
@@ -83,6 +96,7 @@ public struct RaftCore<Log: RaftLogReader> {
         hardState: HardState,
         membership: Membership,
         applied: LogIndex? = nil,
+        lostLogEnd: LostLogEnd? = nil,
         random: any RandomNumberGenerator
     ) throws(RaftConfigError) {
         try config.validate()
@@ -104,6 +118,7 @@ public struct RaftCore<Log: RaftLogReader> {
         self.persistedMembership = membership
         self.uncommittedMemberships = Self.membershipEntries(in: self.log, after: self.log.committed)
             .filter { $0.index > membership.index }
+        if let lostLogEnd, lostLogEnd.index > self.log.committed { self.lostLogEnd = lostLogEnd }
         resetElectionTimeout()
     }
 
@@ -279,8 +294,11 @@ public struct RaftCore<Log: RaftLogReader> {
 
     // MARK: - Shared helpers
 
-    /// Whether this replica may campaign: it is a voter.
-    var isPromotable: Bool { activeMembership.isVoter(id) }
+    /// Whether this replica may campaign: it is a voter that holds everything it may have acknowledged.
+    var isPromotable: Bool { (lostLogEnd == nil || refillingVotesFreely) && activeMembership.isVoter(id) }
+
+    /// Whether a refilling replica may vote as if its log were intact (a planted fault).
+    var refillingVotesFreely: Bool { config.plantedFaults.contains(.voteWhileRefilling) }
 
     mutating func resetElectionTimeout() {
         let timeout = config.electionTimeoutTicks

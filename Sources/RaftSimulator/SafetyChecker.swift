@@ -95,10 +95,16 @@ struct SafetyChecker {
     }
 
     /// No acknowledged entry is lost: each stays durable on a majority (or removed as a prefix).
+    /// A replica whose storage lost entries counts for those it owes: until it holds them again
+    /// it votes only as its intact log would have, so no leader is elected without them (what the
+    /// leader completeness check confirms).
     func checkAcknowledgedDurability(_ replicas: [SimulatedReplica], quorumCount: Int) -> String? {
         for index in acknowledged.keys.sorted() {
             let entry = acknowledged[index]!
-            let holders = replicas.filter { $0.durableLog.firstIndex > index || $0.durableLog.term(at: index) == entry.term }
+            let holders = replicas.filter {
+                $0.durableLog.firstIndex > index || $0.durableLog.term(at: index) == entry.term
+                    || ($0.durableLostLogEnd?.index ?? .zero) >= index
+            }
             if holders.count < quorumCount {
                 return "acknowledged entry lost: \(index)@\(entry.term) is durable on \(holders.map(\.id)) only"
             }

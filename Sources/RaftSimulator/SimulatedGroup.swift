@@ -9,6 +9,7 @@ struct SimulatedGroup {
     var nextPayloadID: UInt64 = 1
     var membershipChanges = 0
     var leadershipTransfers = 0
+    var storageLosses = 0
 
     init(replicas: [SimulatedReplica], traceEventCountMax: Int) {
         self.replicas = replicas

@@ -13,6 +13,9 @@ struct SimulatedReplica {
     var durableMembership: Membership
     /// The state machine's last applied index, durable with each completed `Ready`.
     var durableApplied: LogIndex = .zero
+    /// Set when the storage lost entries: the core's `lostLogEnd`, durable until a completed
+    /// `Ready` finds the refill over.
+    var durableLostLogEnd: LostLogEnd?
     /// The `Ready` being made durable, and the tick it completes.
     var pendingReady: (ready: Ready, dueTick: Int)?
     /// Elections started by earlier incarnations.
@@ -40,11 +43,21 @@ struct SimulatedReplica {
     mutating func start(seed: UInt64) {
         core = try! RaftCore(
             config: config, log: durableLog, hardState: durableHardState, membership: durableMembership,
-            applied: durableApplied, random: SplitMix64(seed: seed))
+            applied: durableApplied, lostLogEnd: durableLostLogEnd, random: SplitMix64(seed: seed))
         lastCommit = durableHardState.commit
         lastApplied = durableApplied
         lastRole = .follower
         lastTerm = durableHardState.term
+    }
+
+    /// Damage cut the durable log from entry `position` on: what it had is owed until refilled.
+    mutating func loseStorage(fromEntry position: Int) {
+        precondition(!isUp, "storage is lost while the node is down")
+        let entry = durableLog.storedEntries[position]
+        durableLostLogEnd = LostLogEnd(index: durableLog.lastIndex, term: durableHardState.term).merged(with: durableLostLogEnd)
+        durableLog.truncate(from: entry.index)
+        durableHardState.commit = min(durableHardState.commit, durableLog.lastIndex)
+        durableApplied = min(durableApplied, durableHardState.commit)
     }
 
     /// Loses everything not durable.

@@ -10,6 +10,7 @@ extension Simulation {
                 // Keep a majority up so the run keeps making progress worth checking.
                 if downCount < nodeIDs.count - quorumCount && perMilleChance(options.crashPerMille) { crash(node) }
             } else if percentChance(10) {
+                if options.storageLossPercent > 0 { loseStorage(on: node) }
                 restart(node)
             }
         }
@@ -61,6 +62,26 @@ extension Simulation {
         log.append(torn)
         if let problem = groups[group].checker.checkDurableAppend(torn, node: id, log: log) { return fail(problem, in: group) }
         record(.tornWrite(id, entries: torn), in: group)
+    }
+
+    /// Now and then cuts a random suffix from the durable log of one replica on the down node
+    /// `node`, as damage found at open would, unless another replica of that group is still
+    /// refilling (two forgetful replicas of three could leave no quorum that holds an entry).
+    private mutating func loseStorage(on node: Int) {
+        for group in groups.indices where percentChance(options.storageLossPercent) {
+            let replicas = groups[group].replicas
+            guard !replicas.contains(where: { $0.durableLostLogEnd != nil }) else { continue }
+            let count = replicas[node].durableLog.storedEntries.count
+            guard count > 0 else { continue }
+            let position = Int.random(in: 0..<count, using: &random)
+            let from = replicas[node].durableLog.storedEntries[position].index
+            groups[group].replicas[node].loseStorage(fromEntry: position)
+            groups[group].storageLosses += 1
+            record(
+                .lostStorage(nodeIDs[node], from: from, lostEnd: groups[group].replicas[node].durableLostLogEnd!),
+                in: group)
+            events += 1
+        }
     }
 
     /// Restarts node `node`: every replica on it from its durable state.

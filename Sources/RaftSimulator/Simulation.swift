@@ -15,6 +15,8 @@ public struct SimulationResult: Sendable {
     public var membershipChanges: Int
     /// Leadership transfers the leaders of all groups started.
     public var leadershipTransfers: Int
+    /// Replicas whose storage lost a suffix of their log (`storageLossPercent`).
+    public var storageLosses: Int
     /// The first invariant violated, if any.
     public var violation: String?
     /// The group whose check failed (nil without a violation, or for a run-wide one).
@@ -94,6 +96,7 @@ public struct Simulation {
             entriesCommitted: groups.reduce(0) { $0 + $1.checker.acknowledged.count },
             membershipChanges: groups.reduce(0) { $0 + $1.membershipChanges },
             leadershipTransfers: groups.reduce(0) { $0 + $1.leadershipTransfers },
+            storageLosses: groups.reduce(0) { $0 + $1.storageLosses },
             violation: violation, failingGroup: failingGroup,
             trace: violation == nil ? [] : groups[failingGroup ?? 0].trace.lines)
     }
@@ -216,6 +219,7 @@ public struct Simulation {
             groups[group].replicas[node].durableHardState = hardState
         }
         if let membership = ready.membership { groups[group].replicas[node].durableMembership = membership }
+        if groups[group].replicas[node].core!.lostLogEnd == nil { groups[group].replicas[node].durableLostLogEnd = nil }
         record(.persisted(id, entries: ready.entries, hardState: ready.hardState, logStart: ready.logStart), in: group)
         for message in ready.messagesAfterPersist { send(message, in: group) }
         apply(ready.committedEntries, in: group, on: node)
@@ -302,7 +306,9 @@ public struct Simulation {
             return nil
         }
         for (member, match) in leader.metrics.followerMatchIndexes.sorted(by: { $0.key < $1.key }) where match > .zero {
-            guard let follower = replicas.first(where: { $0.id == member })?.core, follower.currentTerm == leader.currentTerm else { continue }
+            guard let follower = replicas.first(where: { $0.id == member })?.core, follower.currentTerm == leader.currentTerm,
+                follower.lostLogEnd == nil  // lost what it acknowledged: the leader learns so when it next sends
+            else { continue }
             guard let leaderTerm = leader.term(at: match) else { continue }  // removed prefix
             let followerTerm = follower.term(at: match)
             if match > follower.lastIndex || (followerTerm != nil && followerTerm != leaderTerm) {

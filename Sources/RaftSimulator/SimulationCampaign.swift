@@ -32,12 +32,15 @@ public struct SimulationCampaign: Sendable {
         public var membershipChanges = 0
         /// Leadership transfers started.
         public var leadershipTransfers = 0
+        /// Replicas whose storage lost a suffix of their log.
+        public var storageLosses = 0
         /// The failed runs.
         public var failures: [SimulationResult] = []
 
         public var description: String {
             "seeds=\(seeds) events=\(events) elections=\(elections) entries_committed=\(entriesCommitted) "
-                + "membership_changes=\(membershipChanges) leadership_transfers=\(leadershipTransfers) violations=\(failures.count)"
+                + "membership_changes=\(membershipChanges) leadership_transfers=\(leadershipTransfers) "
+                + "storage_losses=\(storageLosses) violations=\(failures.count)"
         }
     }
 
@@ -54,6 +57,7 @@ public struct SimulationCampaign: Sendable {
             summary.entriesCommitted += result.entriesCommitted
             summary.membershipChanges += result.membershipChanges
             summary.leadershipTransfers += result.leadershipTransfers
+            summary.storageLosses += result.storageLosses
             if result.violation != nil { summary.failures.append(result) }
             summary.seeds += 1
             progress(summary)

@@ -29,6 +29,11 @@ public struct SimulationOptions: Sendable {
     /// Percent chance that a newly elected leader is cut off from everyone within a few ticks,
     /// leaving entries of its term on few replicas: the raw material of Raft's figure 8.
     public var newLeaderIsolationPercent: Int = 20
+    /// Percent chance that a node restarting in the fault phase finds one replica's storage
+    /// damaged: its log loses a random suffix, acknowledged entries included, and the replica
+    /// rejoins refilling (at most one such replica per group at a time). 0 keeps
+    /// every other seed's run as it was.
+    public var storageLossPercent: Int = 0
     /// Per-mille chance per tick that a replica removes its log prefix up to what it applied.
     public var prefixRemovalPerMille: Int = 15
     /// Per-mille chance per tick that the leader proposes the next membership step (remove a

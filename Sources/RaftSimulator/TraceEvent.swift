@@ -13,6 +13,7 @@ enum TraceEvent: CustomStringConvertible {
     case proposed(NodeID, index: LogIndex, indexCount: UInt64, id: UInt64)
     case crashed(NodeID)
     case tornWrite(NodeID, entries: [Entry])
+    case lostStorage(NodeID, from: LogIndex, lostEnd: LostLogEnd)
     case restarted(NodeID)
     case partitioned(String)
     case healed
@@ -37,6 +38,7 @@ enum TraceEvent: CustomStringConvertible {
         case .crashed(let node): "\(node) CRASH"
         case .tornWrite(let node, let entries): "\(node) torn write kept \(entries.map(\.description).joined(separator: " "))"
         case .restarted(let node): "\(node) restart"
+        case .lostStorage(let node, let from, let end): "\(node) STORAGE LOST from \(from), refilling through \(end.index)@\(end.term)"
         case .partitioned(let layout): "partition \(layout)"
         case .healed: "heal network"
         case .removedPrefix(let node, let before): "\(node) removed prefix before \(before)"

@@ -96,6 +96,50 @@ import Testing
         #expect(try group.logBytes(of: follower) == group.logBytes(of: leaderID))
     }
 
+    /// Flips one bit of byte `position` of the last segment in `directory`.
+    static func flipByte(_ position: Int, ofLastSegmentIn directory: String) throws {
+        let segment = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".log") }.sorted().last!
+        let path = directory + "/" + segment
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[position] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func aFollowerWhoseSyncedSegmentIsDamagedRefillsWithoutCampaigningThenVotesFreelyAgain() throws {
+        let group = try ReplicaGroup()
+        let leaderID = try group.electLeader()
+        for tag in 0..<20 { _ = try group.replicas[leaderID]!.propose(Self.batch(tag, records: 3)) }
+        try group.settle()
+        let follower = group.ids.first { $0 != leaderID }!
+        let directory = group.directory(of: follower)
+        let durableLast = group.replicas[follower]!.core.lastIndex
+        group.stop(follower)
+        // The first batch's base offset, below the durable checkpoint: damage, not a torn tail.
+        try Self.flipByte(7, ofLastSegmentIn: directory)
+
+        try group.start(follower)
+        let damaged = group.replicas[follower]!
+        #expect(damaged.damageCut != nil)
+        #expect(damaged.core.lastIndex < durableLast)
+        #expect(damaged.core.lostLogEnd?.index == durableLast)
+        // A crash during the refill keeps it refilling.
+        group.stop(follower)
+        try group.start(follower)
+        #expect(group.replicas[follower]!.core.lostLogEnd?.index == durableLast)
+        #expect(try ReplicaState.read(in: directory)?.lostLogEnd?.index == durableLast)
+
+        for _ in 0..<20 where group.replicas[follower]!.core.lostLogEnd != nil {
+            for id in group.ids { try group.replicas[id]?.tick() }
+            try group.settle()
+        }
+        #expect(group.replicas[follower]!.core.lostLogEnd == nil)
+        #expect(try ReplicaState.read(in: directory)?.lostLogEnd == nil)
+        #expect(try group.logBytes(of: follower) == group.logBytes(of: leaderID))
+        // It votes again: without the leader, the other two elect one of them.
+        group.stop(leaderID)
+        #expect(try group.electLeader() != leaderID)
+    }
+
     @Test func aCorruptRaftStateFileStopsTheReplicaFromOpeningInsteadOfResettingIt() throws {
         let group = try ReplicaGroup()
         try group.electLeader()
@@ -122,6 +166,18 @@ import Testing
         noVote.hardState.vote = nil
         try noVote.write(in: directory)
         #expect(try ReplicaState.read(in: directory) == noVote)
+
+        var refilling = state
+        refilling.lostLogEnd = LostLogEnd(index: LogIndex(77), term: Term(6))
+        try refilling.write(in: directory)
+        #expect(try ReplicaState.read(in: directory) == refilling)
+
+        // Version 1 had no lost end; such files still read, as not refilling.
+        var versionOne = state.encoded()
+        versionOne[0] = 1
+        versionOne.removeSubrange(26..<43)
+        try DurableStateFile.write(versionOne, to: directory + "/" + ReplicaState.fileName, payloadBytesMax: 1 << 16)
+        #expect(try ReplicaState.read(in: directory) == state)
 
         var future = state.encoded()
         future[0] = 99

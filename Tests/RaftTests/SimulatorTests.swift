@@ -27,6 +27,34 @@ import Testing
         #expect(summary.entriesCommitted > seedCount * groupCount * 20, "every group's workload must commit entries: \(summary)")
     }
 
+    /// Recovery from damaged storage (R=3 and R=5): a replica loses a random suffix of its log,
+    /// acknowledged entries included, and rejoins with its vote suspended until refilled.
+    @Test(arguments: [(nodeCount: 3, seedCount: 300), (nodeCount: 5, seedCount: 100)])
+    func replicasThatLoseAcknowledgedEntriesAndRefillViolateNoInvariant(nodeCount: Int, seedCount: Int) {
+        var options = SimulationOptions(nodeCount: nodeCount)
+        options.storageLossPercent = 50
+        // A refilling replica that is one of two voters may leave no quorum at all (see
+        // `RaftCore.lostLogEnd`): membership steps, which pass through two voters, stay off.
+        options.membershipChangePerMille = 0
+        let summary = SimulationCampaign(firstSeed: 30_001, seedCount: seedCount, options: options).run()
+        for failure in summary.failures.prefix(3) { Issue.record("\(failure.failureReport)") }
+        #expect(summary.failures.isEmpty, "\(summary)")
+        #expect(summary.storageLosses > seedCount / 2, "storage must be lost often for the run to mean anything: \(summary)")
+    }
+
+    /// The same runs with the refilling replica voting by its present log and campaigning: the
+    /// checks must see a leader elected without an entry only the forgetful replica vouched for.
+    @Test func aRefillingReplicaThatVotesByItsPresentLogIsCaughtWithinABoundedNumberOfSeeds() {
+        var options = SimulationOptions(nodeCount: 3)
+        options.storageLossPercent = 50
+        options.membershipChangePerMille = 0
+        options.plantedFaults = .voteWhileRefilling
+        let summary = SimulationCampaign(firstSeed: 30_001, seedCount: 1_000, options: options).run(stopAtFirstFailure: true)
+        let found = summary.failures.first
+        #expect(found != nil, "voting while refilling went unnoticed over \(summary.seeds) seeds")
+        if let found { print("voting while refilling found at seed \(found.seed): \(found.violation!)") }
+    }
+
     @Test func aFailingSeedReportsItselfWithATraceAndReproducesExactly() throws {
         var options = SimulationOptions(nodeCount: 3)
         options.plantedFaults = .voteWithoutLogCheck

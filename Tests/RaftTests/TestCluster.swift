@@ -10,6 +10,8 @@ final class TestReplica {
     var hardState = HardState()
     var membership: Membership
     var applied: [Entry] = []
+    /// What a restart passes as `lostLogEnd` (the durable copy a real node keeps).
+    var lostLogEnd: LostLogEnd?
     var core: RaftCore<MemoryRaftLog>?
 
     init(id: NodeID, config: RaftConfig, membership: Membership, log: MemoryRaftLog = MemoryRaftLog(), hardState: HardState = HardState()) {
@@ -25,7 +27,7 @@ final class TestReplica {
         let appliedIndex = applied.last?.lastIndex ?? hardState.commit
         core = try! RaftCore(
             config: config, log: log, hardState: hardState, membership: membership, applied: min(appliedIndex, hardState.commit),
-            random: SplitMix64(seed: id.rawValue))
+            lostLogEnd: lostLogEnd, random: SplitMix64(seed: id.rawValue))
     }
 
     var raft: RaftCore<MemoryRaftLog> {
@@ -61,6 +63,19 @@ struct TestCluster {
         replica.log.append(terms.enumerated().map { Entry(term: Term($0.element), index: LogIndex(UInt64($0.offset + 1))) })
         replica.hardState = HardState(term: Term(term), vote: nil, commit: LogIndex(commit))
         replica.applied = []
+        replica.restart()
+    }
+
+    /// Restarts replica `id` as if its storage had been found damaged at `index`: the log is cut
+    /// there (term and vote kept), and it votes freely again only once its commit index is back
+    /// at the end it had durably before.
+    mutating func loseTail(_ id: Int, from index: LogIndex) {
+        crash(id)
+        let replica = self[id]
+        replica.lostLogEnd = LostLogEnd(index: replica.log.lastIndex, term: replica.hardState.term)
+        replica.log.truncate(from: index)
+        replica.hardState.commit = min(replica.hardState.commit, replica.log.lastIndex)
+        replica.applied.removeAll { $0.lastIndex > replica.log.lastIndex }
         replica.restart()
     }
 

@@ -27,6 +27,10 @@ public struct GroupStatus: Sendable, Equatable {
     public var logEndOffset: Offset
     /// Why the group stopped, if its storage failed; it then neither votes nor acknowledges.
     public var failure: String?
+    /// Set while this replica refills what its storage lost: it follows and acknowledges, but
+    /// does not campaign and votes only as its intact log would have, until its commit index
+    /// reaches this index.
+    public var refillingThrough: LogIndex? = nil
     /// Elections this replica started since it was opened (pre-votes that won included).
     public var electionsStarted: UInt64 = 0
     /// Changes of leader this replica saw since it was opened.

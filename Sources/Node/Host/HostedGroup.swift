@@ -12,6 +12,9 @@ final class HostedGroup {
     var isSyncing = false
     /// Why the group stopped (its storage failed); it is then neither driven nor stepped.
     var failure: String?
+    /// Where a read found damage: the log is cut there and the replica reopened once no sync of
+    /// it is in flight (that sync may be rewriting `raft.state`).
+    var damageFound: DataLocation?
     /// The status observers last heard of.
     var reportedStatus: GroupStatus?
 
@@ -30,8 +33,8 @@ final class HostedGroup {
             group: id, role: core.currentRole, term: core.currentTerm, leader: core.currentLeader,
             membership: core.currentMembership, commitIndex: core.commitIndex,
             followerMatchIndexes: core.metrics.followerMatchIndexes, lastIndex: core.lastIndex, logStartOffset: replica.log.logStartOffset,
-            logEndOffset: replica.log.nextOffset, failure: failure, electionsStarted: core.metrics.electionsStarted,
-            leaderChanges: core.metrics.leaderChanges)
+            logEndOffset: replica.log.nextOffset, failure: failure, refillingThrough: core.lostLogEnd?.index,
+            electionsStarted: core.metrics.electionsStarted, leaderChanges: core.metrics.leaderChanges)
     }
 
     /// Completes the proposals the commit index has passed.

@@ -1,6 +1,7 @@
 import ClusterMetadata
 import Logging
 import Raft
+import Storage
 import Transport
 
 /// A group whose Ready waits for its fsyncs off the loop.
@@ -96,6 +97,7 @@ extension RaftHost {
         for (started, outcome) in zip(persisting, outcomes) {
             let group = started.group
             group.isSyncing = false
+            if group.damageFound != nil { reopenCuttingDamage(group) }
             // Removed (or removed and added again) meanwhile: that replica is gone.
             guard groups[group.id] === group, group.isServing else { continue }
             do {
@@ -111,12 +113,37 @@ extension RaftHost {
 
     /// Stops a group whose storage failed: it may have lost what it acknowledged, so it must
     /// neither vote nor acknowledge again until an operator (or the controller) rebuilds it.
+    /// Damage found reading (a batch failing its checks) is cut off instead, and the replica
+    /// reopened to refill from the leader before it is a full voter again.
     func fail(_ group: HostedGroup, _ error: Error) {
         guard group.failure == nil else { return }
         group.failure = "\(error)"
-        loop.logger.error("group \(group.id) on \(localID) stopped: \(error)")
         group.proposals.failAll(.storageFailed("\(error)"))
+        guard let damage = error as? StorageError, damage.code == .corruptData, let location = damage.location else {
+            loop.logger.error("group \(group.id) on \(localID) stopped: \(error)")
+            report(group)
+            return
+        }
+        loop.logger.error("group \(group.id) on \(localID): damaged storage: \(error); cutting its log at offset \(location.offset)")
+        group.damageFound = location
         report(group)
+        if !group.isSyncing { reopenCuttingDamage(group) }
+    }
+
+    /// Cuts `group`'s log where a read found damage and hosts the replica again, reopened with
+    /// what it had marked lost (see `RaftCore.lostLogEnd`). Left stopped if that fails.
+    func reopenCuttingDamage(_ group: HostedGroup) {
+        guard let location = group.damageFound, groups[group.id] === group else { return }
+        group.damageFound = nil
+        do {
+            try group.replica.cutDamage(at: location.offset)
+            let replica = try openReplica(directory: group.replica.directory, membership: group.replica.core.currentMembership)
+            host(group.id, replica: replica)
+        } catch {
+            group.failure = "\(group.failure ?? ""); cutting the damage failed: \(error)"
+            loop.logger.error("group \(group.id) on \(localID) stopped: cutting the damage failed: \(error)")
+            report(group)
+        }
     }
 
     /// Tells the observer about `group` if its status changed since it last heard.

@@ -85,9 +85,27 @@ public final class RaftHost: @unchecked Sendable {
         assertInLoop()
         guard !isClosed else { throw RaftHostError("host \(localID) is shut down") }
         guard groups[group] == nil else { throw RaftHostError("group \(group) is already hosted on \(localID)") }
+        host(group, replica: try openReplica(directory: directory, membership: membership))
+    }
+
+    /// Opens this node's replica in `directory`; damage found is cut and logged (the replica
+    /// then refills before it is a full voter again).
+    func openReplica(directory: String, membership: Membership) throws -> PartitionReplica {
         let replica = try PartitionReplica(
             directory: directory, config: options.raftConfig(for: localID), membership: membership,
             logOptions: options.logOptions, random: SplitMix64(seed: random.next()))
+        if let cut = replica.damageCut {
+            loop.logger.warning("\(directory) on \(localID): cut damaged storage (\(cut))")
+        }
+        if let lost = replica.core.lostLogEnd {
+            loop.logger.warning(
+                "\(directory) on \(localID): refilling from the leader; until the commit index reaches \(lost.index) it does not campaign and votes only for logs past \(lost.index)@\(lost.term)")
+        }
+        return replica
+    }
+
+    /// Starts driving `replica` as `group`.
+    func host(_ group: RaftGroupID, replica: PartitionReplica) {
         groups[group] = HostedGroup(id: group, replica: replica)
         markDirty(group)
     }
@@ -127,7 +145,13 @@ public final class RaftHost: @unchecked Sendable {
     /// - Throws: ``RaftHostError`` for an unknown group; storage errors.
     public func read(_ group: RaftGroupID, from offset: Offset, maxBytes: Int, before limit: Offset? = nil) throws -> LogRead {
         assertInLoop()
-        return try hostedGroup(group).replica.log.read(from: offset, maxBytes: maxBytes, before: limit)
+        let hosted = try hostedGroup(group)
+        do {
+            return try hosted.replica.log.read(from: offset, maxBytes: maxBytes, before: limit)
+        } catch let error as StorageError where error.code == .corruptData {
+            fail(hosted, error)
+            throw error
+        }
     }
 
     /// The first offset of `group`'s log whose batch has a timestamp at or after `timestamp`

@@ -24,20 +24,35 @@ final class PartitionReplica {
     var log: PartitionLog { raftLog.log }
 
     /// Opens (or creates) the replica in `directory`.
+    ///
+    /// Damage to synced data (see the storage recovery rules) does not keep the replica out: the
+    /// log is cut at the first damage (``PartitionLog/recovery`` says what was cut) and the
+    /// replica rejoins refilling (`RaftCore.lostLogEnd`: it votes only as its intact log would
+    /// have, and never campaigns) until its commit index is back at the durable end it had,
+    /// recorded in `raft.state` before anything else.
+    /// Term and vote are kept: forgetting a vote would allow two in one term.
     /// - Parameters:
     ///   - membership: the group's initial membership, used only when the directory holds no state.
     ///   - logOptions: storage options; `create` is implied.
-    /// - Throws: storage errors (including damage found on open), a corrupt `raft.state`, or a
-    ///   Raft state inconsistent with the log.
+    /// - Throws: storage errors (damage is refused only when the durable checkpoint is unreadable:
+    ///   nothing then bounds what the replica acknowledged), a corrupt `raft.state`, or a Raft state
+    ///   inconsistent with the log.
     init(
         directory: String, config: RaftConfig, membership: Membership, logOptions: PartitionLogOptions,
         random: any RandomNumberGenerator
     ) throws {
         var options = logOptions
         options.create = true
-        let log = try PartitionLog.open(directory: directory, options: options)
+        let log = try Self.openCuttingDamage(directory: directory, options: options)
         let stored = try ReplicaState.read(in: directory)
-        let state = stored ?? ReplicaState(hardState: HardState(), membership: membership)
+        var state = stored ?? ReplicaState(hardState: HardState(), membership: membership)
+        if !log.recovery.acceptedDamage.isEmpty {
+            guard let durableEnd = log.recovery.checkpointedDurableEnd else {
+                throw ReplicaDamageError("\(directory): damage cut with no durable checkpoint: \(log.recovery.acceptedDamage)")
+            }
+            let lostEnd = max(LogIndex(offset: durableEnd).previous, state.hardState.commit)
+            state.lostLogEnd = LostLogEnd(index: lostEnd, term: state.hardState.term).merged(with: state.lostLogEnd)
+        }
         var hardState = state.hardState
         // The commit index on disk may lag (it is written lazily) but never leads the durable log.
         hardState.commit = min(hardState.commit, LogIndex(offset: log.nextOffset).previous)
@@ -46,8 +61,27 @@ final class PartitionReplica {
         self.writtenState = state
         self.core = try RaftCore(
             config: config, log: raftLog, hardState: hardState, membership: state.membership,
-            applied: max(hardState.commit, LogIndex(offset: log.logStartOffset).previous), random: random)
-        if stored == nil { try state.write(in: directory) }
+            applied: max(hardState.commit, LogIndex(offset: log.logStartOffset).previous),
+            lostLogEnd: state.lostLogEnd, random: random)
+        if state != stored { try state.write(in: directory) }
+    }
+
+    /// Opens the log; damage found is cut off and reported rather than refused, unless the durable
+    /// checkpoint is unreadable.
+    private static func openCuttingDamage(directory: String, options: PartitionLogOptions) throws -> PartitionLog {
+        do {
+            return try PartitionLog.open(directory: directory, options: options)
+        } catch let error as StorageError where error.code == .damaged && !error.damage.contains(where: { $0.kind == .checkpointUnreadable }) {
+            var cutting = options
+            cutting.damagePolicy = .truncateAndReport
+            return try PartitionLog.open(directory: directory, options: cutting)
+        }
+    }
+
+    /// What opening cut off as damage, in words; nil when nothing was.
+    var damageCut: String? {
+        let damage = log.recovery.acceptedDamage
+        return damage.isEmpty ? nil : damage.map(\.description).joined(separator: "; ")
     }
 
     // MARK: - Driving
@@ -120,9 +154,13 @@ final class PartitionReplica {
         }
         let logSync = ready.logStart != nil || !ready.entries.isEmpty ? try log.beginSync() : nil
         let state = ReplicaState(
-            hardState: ready.hardState ?? writtenState.hardState, membership: ready.membership ?? writtenState.membership)
+            hardState: ready.hardState ?? writtenState.hardState, membership: ready.membership ?? writtenState.membership,
+            lostLogEnd: core.lostLogEnd)
+        // A refill that ended is recorded with this write: until it lands, a restart merely
+        // refills again, which is safe.
         let stateChanged = state.hardState.term != writtenState.hardState.term
             || state.hardState.vote != writtenState.hardState.vote || state.membership != writtenState.membership
+            || state.lostLogEnd != writtenState.lostLogEnd
         return PendingPersist(logSync: logSync, state: stateChanged ? state : nil, directory: directory)
     }
 
@@ -144,6 +182,20 @@ final class PartitionReplica {
         return ready.messagesAfterPersist
     }
 
+    /// Cuts the log at `offset`, where a read found damage, once `raft.state` records the log's
+    /// present end as lost (it may have acknowledged all of it).
+    /// The replica is unusable afterwards: open it again from `directory`.
+    /// - Throws: what writing the state or truncating failed with.
+    func cutDamage(at offset: Offset) throws {
+        // Term and vote as last made durable: what the core holds beyond them was never promised.
+        var state = writtenState
+        let lostEnd = LostLogEnd(index: LogIndex(offset: log.nextOffset).previous, term: state.hardState.term)
+        state.lostLogEnd = lostEnd.merged(with: state.lostLogEnd)
+        try state.write(in: directory)
+        writtenState = state
+        try log.truncate(after: max(offset, log.logStartOffset).advanced(by: -1))
+    }
+
     /// Empties the log and starts it at `start` (the leader removed what this replica lacked).
     private func install(_ start: LogStart) throws {
         if log.nextOffset > log.logStartOffset { try log.truncate(after: log.logStartOffset.advanced(by: -1)) }
@@ -153,4 +205,10 @@ final class PartitionReplica {
     private func checkReads() throws {
         if let failure = raftLog.readFailure { throw failure }
     }
+}
+
+/// Damage in a partition that the replica cannot rejoin from on its own.
+struct ReplicaDamageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -64,6 +64,8 @@ private struct StatusDocument: Encodable {
         var voters: [UInt64]
         var learners: [UInt64]
         var failure: AlwaysPresent<String>
+        /// Refilling what its storage lost: it neither votes nor campaigns meanwhile.
+        var recovering: Bool
 
         init(_ status: GroupStatus) {
             group = status.group.rawValue
@@ -77,6 +79,7 @@ private struct StatusDocument: Encodable {
             voters = status.membership.voters.map(\.rawValue)
             learners = status.membership.learners.map(\.rawValue)
             failure = AlwaysPresent(status.failure)
+            recovering = status.refillingThrough != nil
         }
     }
 

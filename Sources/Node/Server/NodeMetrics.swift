@@ -115,7 +115,7 @@ final class NodeMetrics {
 /// The per-group gauges, labelled `group="<id>"`.
 private struct GroupGauges {
     let term, role, commitIndex, lastIndex, commitLag, logStartOffset, logEndOffset, highWatermark: Gauge
-    let electionsStarted, leaderChanges: Gauge
+    let electionsStarted, leaderChanges, refilling: Gauge
 
     init(group: RaftGroupID, registry: PrometheusCollectorRegistry) {
         let labels = [("group", "\(group.rawValue)")]
@@ -132,10 +132,12 @@ private struct GroupGauges {
         highWatermark = gauge("high_watermark", "The first offset not yet committed.")
         electionsStarted = gauge("elections_started", "Elections this replica started since it was opened.")
         leaderChanges = gauge("leader_changes", "Changes of leader this replica saw since it was opened.")
+        refilling = gauge("refilling", "1 while the replica refills what its storage lost (it does not campaign), else 0.")
     }
 
     private var all: [Gauge] {
-        [term, role, commitIndex, lastIndex, commitLag, logStartOffset, logEndOffset, highWatermark, electionsStarted, leaderChanges]
+        [term, role, commitIndex, lastIndex, commitLag, logStartOffset, logEndOffset, highWatermark, electionsStarted, leaderChanges,
+         refilling]
     }
 
     func set(from status: GroupStatus) {
@@ -151,6 +153,7 @@ private struct GroupGauges {
         highWatermark.set(status.highWatermark.rawValue)
         electionsStarted.set(Int64(clamping: status.electionsStarted))
         leaderChanges.set(Int64(clamping: status.leaderChanges))
+        refilling.set(Int64(status.refillingThrough == nil ? 0 : 1))
     }
 
     func unregister(from registry: PrometheusCollectorRegistry) {

@@ -1,0 +1,98 @@
+import ClusterMetadata
+import Foundation
+import Raft
+import Storage
+import Testing
+@testable import Node
+
+/// A replica whose storage turns out damaged while it runs is cut at the damage and reopened
+/// refilling: it does not campaign, votes only as its intact log would have, and is a full
+/// voter again once it holds everything it had.
+@Suite(.serialized) struct DamagedReplicaHostTests {
+    /// Flips the last byte of one segment of `directory` in place: inside the CRC32C of that
+    /// segment's last batch. The second segment is the first holding data (the first holds only
+    /// the first leader's no-op); the last is the one written.
+    static func flipLastByte(ofLastSegment last: Bool, in directory: String) throws {
+        let segments = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".log") }.sorted()
+        try #require(segments.count >= 3, "the second segment must be sealed")
+        let file = try #require(FileHandle(forUpdatingAtPath: directory + "/" + segments[last ? segments.count - 1 : 1]))
+        defer { try? file.close() }
+        let size = try file.seekToEnd()
+        try file.seek(toOffset: size - 1)
+        let byte = try #require(try file.read(upToCount: 1)?.first)
+        try file.seek(toOffset: size - 1)
+        try file.write(contentsOf: [byte ^ 0x01])
+    }
+
+    /// Reads `group`'s log on `host` from the start, as consumers would, until a read fails;
+    /// returns whether one did.
+    static func readsFail(_ host: RaftHost, group: RaftGroupID, readsMax: Int = 1_000) -> Bool {
+        var next = Offset(0)
+        for _ in 0..<readsMax {
+            guard let read = try? host.read(group, from: next, maxBytes: 64 << 10) else { return true }
+            if read.batchCount == 0 { return false }
+            next = read.nextOffset
+        }
+        return false
+    }
+
+    @Test func aLeaderThatReadsADamagedBatchIsCutReopenedAsARefillingFollowerAndRefillsByteIdentical() async throws {
+        let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: RaftHostTests.options)
+        let group = RaftGroupID(1)
+        try await cluster.waitUntil("the group has a leader") { try await cluster.agreedLeaders() != nil }
+        // Enough batches that the first segment is sealed (segments of 4 KiB).
+        _ = try await RaftHostTests.proposeEverywhere(cluster, count: 80, firstTag: 0)
+        try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
+        let damaged = try #require(try await cluster.agreedLeaders()?[group]?.leader)
+        let lastBefore = try #require(try await cluster.statuses()[damaged]?[group]?.lastIndex)
+        try Self.flipLastByte(ofLastSegment: false, in: cluster.directory(of: damaged, group: group))
+
+        // Fetches from the start meet the bad batch: the replica is cut there and reopened on
+        // the spot (no sync is in flight in an idle group), as a refilling follower.
+        let (readFailed, reopened) = try await cluster.hosts[damaged]!.run { host in
+            (Self.readsFail(host, group: group), host.status(of: group))
+        }
+        #expect(readFailed)
+        let status = try #require(reopened)
+        #expect(status.failure == nil)
+        #expect(status.role == .follower)
+        #expect(status.lastIndex < lastBefore)
+        #expect(status.logEndOffset > Offset(1), "cut at the bad batch, not at the start")
+        #expect(status.refillingThrough == lastBefore)
+
+        try await cluster.waitUntil("the damaged replica has refilled and votes again") {
+            guard try await cluster.allCaughtUp() else { return false }
+            return try await cluster.statuses()[damaged]?[group]?.refillingThrough == nil
+        }
+        try await RaftHostTests.expectByteIdenticalLogs(cluster)
+
+        // It votes again: with one of the others gone, a leader needs its vote (or is it).
+        let leader = try #require(try await cluster.agreedLeaders()?[group]?.leader)
+        let gone = leader == damaged ? try #require(cluster.ids.first { $0 != damaged }) : leader
+        try await cluster.stop(gone)
+        try await cluster.waitUntil("the damaged replica and the other elect a leader") { try await cluster.agreedLeaders() != nil }
+        try await cluster.stopAll()
+    }
+
+    @Test func aLeaderThatMeetsADamagedBatchSendingToAFollowerStepsBackToRefillInsteadOfStopping() async throws {
+        let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: RaftHostTests.options)
+        let group = RaftGroupID(1)
+        try await cluster.waitUntil("the group has a leader") { try await cluster.agreedLeaders() != nil }
+        let damaged = try #require(try await cluster.agreedLeaders()?[group]?.leader)
+        let absent = try #require(cluster.ids.first { $0 != damaged })
+        try await cluster.stop(absent)
+        _ = try await RaftHostTests.proposeEverywhere(cluster, count: 80, firstTag: 0)
+        // The absent follower needs the batch that is now bad: the leader reads it to send it.
+        try Self.flipLastByte(ofLastSegment: true, in: cluster.directory(of: damaged, group: group))
+        try await cluster.restart(absent)
+
+        try await cluster.waitUntil("the damaged replica has refilled and votes again") {
+            guard try await cluster.allCaughtUp() else { return false }
+            return try await cluster.statuses()[damaged]?[group]?.refillingThrough == nil
+        }
+        let leader = try #require(try await cluster.agreedLeaders()?[group]?.leader)
+        #expect(leader != damaged, "the damaged leader was reopened as a follower that does not campaign")
+        try await RaftHostTests.expectByteIdenticalLogs(cluster)
+        try await cluster.stopAll()
+    }
+}
