@@ -93,7 +93,7 @@ public final class ChaosRun: @unchecked Sendable {
         await workloadTask.value
         history.flush()
         let views = try await waitConverged()
-        print("chaos-run: converged \(String(format: "%.1f", Double(history.nowNanos() - healedAt) / 1e9)) s after healing")
+        print("chaos-run: consumers drained and replicas agreed \(String(format: "%.1f", Double(history.nowNanos() - healedAt) / 1e9)) s after healing")
         await cluster.down()
         let dumps = try ReplicaDump.write(cluster: cluster, topic: topic, views: views, to: folder + "/replicas")
         print("chaos-run: wrote \(dumps) replica dumps")
@@ -131,8 +131,9 @@ public final class ChaosRun: @unchecked Sendable {
             let held = Double(w.healed - w.start) / 1e9
             let rate = Double(state.okCount(from: w.start, to: w.healed)) / max(held, 0.001)
             let recovery = state.firstOk(after: w.healed).map { String(format: "%.1f s", Double(max(0, $0 - w.healed)) / 1e9) } ?? "none"
-            text += String(format: "%-16@ %6.1f  %7.1f  %10.0f  %8@  %@\n", w.kind.rawValue as NSString, Double(w.start) / 1e9,
-                           held, rate, recovery as NSString, w.targets.joined(separator: " ") as NSString)
+            text += w.kind.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)
+                + String(format: " %6.1f  %7.1f  %10.0f  ", Double(w.start) / 1e9, held, rate)
+                + String(repeating: " ", count: max(0, 8 - recovery.count)) + recovery + "  " + w.targets.joined(separator: " ") + "\n"
         }
         return text
     }
