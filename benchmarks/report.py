@@ -152,9 +152,9 @@ def section(title: str, rows: list[dict]) -> list[str]:
 
 TRIBUTARY_PLACEHOLDER = [
     "## Tributary", "",
-    f"{NOT_MEASURED}: the node runtime and `tributary perf` are not built yet. When "
-    "`benchmarks/tributary/run` exists, `benchmarks/run` calls it and its results (kind `tributary`, "
-    "with `replication_factor`, `acks`, `partitions`, `producers`) appear here and in the ratios.", ""]
+    f"{NOT_MEASURED} in this run: `benchmarks/tributary/run` (or `benchmarks/run --only tributary`) "
+    "writes results of kind `tributary` (with `replication_factor`, `acks`, `partitions`, `producers`) "
+    "that appear here and in the ratios.", ""]
 
 
 def markdown(results: list[dict], title: str) -> str:
