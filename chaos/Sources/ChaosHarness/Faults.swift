@@ -116,23 +116,15 @@ final class FaultInjector: @unchecked Sendable {
             await network.heal()
             record("heal", names)
             return names
-        case .tornTail:
+        case .tornTail, .corrupt:
             let victim = nodes.randomElement(using: &random)!
-            setCurrent("torn-tail n\(victim)")
+            setCurrent("\(kind.rawValue) n\(victim)")
             record("kill", ["n\(victim)"], ok: cluster.signalNow([victim], SIGKILL))
             await waitStopped([victim])
-            record("torn-tail", ["n\(victim)"], ok: tearTails(node: victim))
-            try? await Task.sleep(nanoseconds: holdNanos / 2)
-            await restart([victim])
-            return ["n\(victim)"]
-        case .corrupt:
-            let victim = nodes.randomElement(using: &random)!
-            setCurrent("corrupt n\(victim)")
-            record("kill", ["n\(victim)"], ok: cluster.signalNow([victim], SIGKILL))
-            await waitStopped([victim])
-            let detail = corruptOneBatch(node: victim)
-            cluster.log.write("corrupt n\(victim): \(detail ?? "no segment to corrupt")\n")
-            record("corrupt", ["n\(victim)"], ok: detail != nil)
+            // The files change only while the node is down, as a crash mid-write or a bad disk would leave them.
+            let detail = kind == .tornTail ? tearTails(node: victim) : corruptOneBatch(node: victim)
+            cluster.log.write("\(kind.rawValue) n\(victim): \(detail ?? "no segment to damage")\n")
+            record(kind.rawValue, ["n\(victim)"], ok: detail != nil)
             try? await Task.sleep(nanoseconds: holdNanos / 2)
             await restart([victim])
             return ["n\(victim)"]
@@ -197,9 +189,9 @@ final class FaultInjector: @unchecked Sendable {
     // MARK: Damage to files
 
     /// Appends to the last segment of each of the topic's partitions on `node` the first bytes
-    /// of a batch that never finished: a plausible header start followed by garbage.
-    private func tearTails(node: Int) -> Bool {
-        var torn = 0
+    /// of a batch that never finished (random bytes); returns what was torn, nil when nothing.
+    private func tearTails(node: Int) -> String? {
+        var torn: [String] = []
         for (_, directory) in cluster.partitionDirectories(node: node, topic: topic) {
             guard let segment = Self.segments(in: directory).last,
                   let handle = FileHandle(forWritingAtPath: segment) else { continue }
@@ -209,9 +201,9 @@ final class FaultInjector: @unchecked Sendable {
             handle.seekToEndOfFile()
             handle.write(Data(bytes))
             try? handle.close()
-            torn += 1
+            torn.append("\(segment) +\(length) bytes")
         }
-        return torn > 0
+        return torn.isEmpty ? nil : torn.joined(separator: ", ")
     }
 
     /// Flips one byte at a random place inside one segment of one of the topic's partitions on
