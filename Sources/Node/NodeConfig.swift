@@ -68,6 +68,11 @@ public struct NodeConfig: Sendable, Equatable {
         public var retentionMs: Int64?
         /// The oldest segments are deleted while a partition is larger than this; `nil`: no limit.
         public var retentionBytes: Int64?
+        /// Bytes per second the background scrub re-reads and CRC-checks, over all of the
+        /// node's partitions together.
+        public var scrubBytesPerSecond: Int64
+        /// Time from the end of one scrub pass over a partition to the start of the next.
+        public var scrubIntervalMs: Int64
     }
 
     /// Kafka-facing defaults.

@@ -117,6 +117,8 @@ private struct ConfigFile: Decodable {
         var segment_ms: Int64?
         var retention_ms: Int64?
         var retention_bytes: Int64?
+        var scrub_bytes_per_second: Int64?
+        var scrub_interval_ms: Int64?
     }
     struct KafkaSection: Decodable {
         var auto_create_topics: Bool?
@@ -203,7 +205,9 @@ private struct ConfigFile: Decodable {
             segmentBytes: log?.segment_bytes ?? 128 << 20,
             segmentMs: log?.segment_ms ?? 7 * 24 * 3_600_000,
             retentionMs: log?.retention_ms ?? 7 * 24 * 3_600_000,
-            retentionBytes: log?.retention_bytes)
+            retentionBytes: log?.retention_bytes,
+            scrubBytesPerSecond: log?.scrub_bytes_per_second ?? 16 << 20,
+            scrubIntervalMs: log?.scrub_interval_ms ?? 7 * 24 * 3_600_000)
         guard (1 << 20...1 << 30).contains(defaults.segmentBytes) else {
             throw ConfigError("log.segment_bytes must be 1 MiB to 1 GiB, not \(defaults.segmentBytes)")
         }
@@ -215,6 +219,10 @@ private struct ConfigFile: Decodable {
             throw ConfigError("log.retention_bytes must be at least log.segment_bytes "
                 + "(leave it out for no size limit)")
         }
+        guard (64 << 10...4 << 30).contains(defaults.scrubBytesPerSecond) else {
+            throw ConfigError("log.scrub_bytes_per_second must be 64 KiB to 4 GiB, not \(defaults.scrubBytesPerSecond)")
+        }
+        guard defaults.scrubIntervalMs >= 1_000 else { throw ConfigError("log.scrub_interval_ms must be at least 1000") }
         return defaults
     }
 

@@ -9,13 +9,24 @@ import Testing
 /// refilling: it does not campaign, votes only as its intact log would have, and is a full
 /// voter again once it holds everything it had.
 @Suite(.serialized) struct DamagedReplicaHostTests {
+    /// Which segment of a log to damage.
+    enum SegmentChoice {
+        /// The second, sealed: the first holding data.
+        case firstWithData
+        /// The last: the one written.
+        case last
+    }
+
     /// Flips the last byte of one segment of `directory` in place: inside the CRC32C of that
-    /// segment's last batch. The second segment is the first holding data (the first holds only
-    /// the first leader's no-op); the last is the one written.
-    static func flipLastByte(ofLastSegment last: Bool, in directory: String) throws {
+    /// segment's last batch.
+    static func flipLastByte(of choice: SegmentChoice, in directory: String) throws {
         let segments = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".log") }.sorted()
         try #require(segments.count >= 3, "the second segment must be sealed")
-        let file = try #require(FileHandle(forUpdatingAtPath: directory + "/" + segments[last ? segments.count - 1 : 1]))
+        let index = switch choice {
+        case .firstWithData: 1
+        case .last: segments.count - 1
+        }
+        let file = try #require(FileHandle(forUpdatingAtPath: directory + "/" + segments[index]))
         defer { try? file.close() }
         let size = try file.seekToEnd()
         try file.seek(toOffset: size - 1)
@@ -45,7 +56,7 @@ import Testing
         try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
         let damaged = try #require(try await cluster.agreedLeaders()?[group]?.leader)
         let lastBefore = try #require(try await cluster.statuses()[damaged]?[group]?.lastIndex)
-        try Self.flipLastByte(ofLastSegment: false, in: cluster.directory(of: damaged, group: group))
+        try Self.flipLastByte(of: .firstWithData, in: cluster.directory(of: damaged, group: group))
 
         // Fetches from the start meet the bad batch: the replica is cut there and reopened on
         // the spot (no sync is in flight in an idle group), as a refilling follower.
@@ -74,6 +85,32 @@ import Testing
         try await cluster.stopAll()
     }
 
+    @Test func aSealedSegmentThatRotsWhileNothingReadsItIsFoundByTheScrubAndRefilled() async throws {
+        var options = RaftHostTests.options
+        options.scrubIntervalTicks = 10
+        let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: options)
+        let group = RaftGroupID(1)
+        try await cluster.waitUntil("the group has a leader") { try await cluster.agreedLeaders() != nil }
+        _ = try await RaftHostTests.proposeEverywhere(cluster, count: 80, firstTag: 0)
+        try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
+        let leader = try #require(try await cluster.agreedLeaders()?[group]?.leader)
+        let damaged = try #require(cluster.ids.first { $0 != leader })
+        // No consumer and no lagging follower reads this old batch again: only a re-read finds it.
+        try Self.flipLastByte(of: .firstWithData, in: cluster.directory(of: damaged, group: group))
+
+        try await cluster.waitUntil("the scrub found the damage and the replica refilled") {
+            guard try await cluster.hosts[damaged]!.run({ $0.counters.scrubDamageFound }) == 1 else { return false }
+            guard try await cluster.allCaughtUp() else { return false }
+            let status = try await cluster.statuses()[damaged]?[group]
+            return status?.refillingThrough == nil && (status?.scrubPasses ?? 0) >= 1
+        }
+        try await RaftHostTests.expectByteIdenticalLogs(cluster)
+        let intact = try await cluster.hosts[leader]!.run { $0.counters }
+        #expect(intact.scrubDamageFound == 0, "the intact replicas' scrubs find nothing")
+        #expect(intact.scrubPasses >= 2, "passes repeat after their interval")
+        try await cluster.stopAll()
+    }
+
     @Test func aLeaderThatMeetsADamagedBatchSendingToAFollowerStepsBackToRefillInsteadOfStopping() async throws {
         let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: RaftHostTests.options)
         let group = RaftGroupID(1)
@@ -83,7 +120,7 @@ import Testing
         try await cluster.stop(absent)
         _ = try await RaftHostTests.proposeEverywhere(cluster, count: 80, firstTag: 0)
         // The absent follower needs the batch that is now bad: the leader reads it to send it.
-        try Self.flipLastByte(ofLastSegment: true, in: cluster.directory(of: damaged, group: group))
+        try Self.flipLastByte(of: .last, in: cluster.directory(of: damaged, group: group))
         try await cluster.restart(absent)
 
         try await cluster.waitUntil("the damaged replica has refilled and votes again") {

@@ -35,6 +35,9 @@ public struct GroupStatus: Sendable, Equatable {
     public var electionsStarted: UInt64 = 0
     /// Changes of leader this replica saw since it was opened.
     public var leaderChanges: UInt64 = 0
+    /// Scrub passes over this replica's whole log completed since it was opened (each re-reads
+    /// and CRC-checks every batch); 0 until the first one after a start or a damage cut.
+    public var scrubPasses: UInt64 = 0
 
     /// The Kafka high-water mark: the first offset not yet committed.
     public var highWatermark: Offset { commitIndex.offset.advanced(by: 1) }

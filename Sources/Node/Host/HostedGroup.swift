@@ -15,6 +15,8 @@ final class HostedGroup {
     /// Where a read found damage: the log is cut there and the replica reopened once no sync of
     /// it is in flight (that sync may be rewriting `raft.state`).
     var damageFound: DataLocation?
+    /// How far the background scrub of its log has come.
+    var scrub = ScrubCursor()
     /// The status observers last heard of.
     var reportedStatus: GroupStatus?
 
@@ -34,7 +36,8 @@ final class HostedGroup {
             membership: core.currentMembership, commitIndex: core.commitIndex,
             followerMatchIndexes: core.metrics.followerMatchIndexes, lastIndex: core.lastIndex, logStartOffset: replica.log.logStartOffset,
             logEndOffset: replica.log.nextOffset, failure: failure, refillingThrough: core.lostLogEnd?.index,
-            electionsStarted: core.metrics.electionsStarted, leaderChanges: core.metrics.leaderChanges)
+            electionsStarted: core.metrics.electionsStarted, leaderChanges: core.metrics.leaderChanges,
+            scrubPasses: scrub.passesCompleted)
     }
 
     /// Completes the proposals the commit index has passed.

@@ -45,6 +45,8 @@ public final class RaftHost: @unchecked Sendable {
     var dirtyGroups: Set<RaftGroupID> = []
     var outbox: PeerOutbox
     var tickCount: UInt64 = 0
+    /// The group whose scrub pass is under way (``scrubTurn()``).
+    var scrubbing: RaftGroupID?
     var isClosed = false
     let cycleTimer: LoopTimer
     private let tickTimer: LoopTimer
@@ -194,6 +196,7 @@ public final class RaftHost: @unchecked Sendable {
             group.proposals.expire(at: tickCount)
             dirtyGroups.insert(group.id)
         }
+        scrubTurn()
         // Now rather than at the end of the turn, so this tick's heartbeats leave together.
         runCycle()
     }

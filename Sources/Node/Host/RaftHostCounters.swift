@@ -18,6 +18,12 @@ public struct RaftHostCounters: Sendable, Equatable {
     public var syncBatches: UInt64 = 0
     /// Group Readies made durable by those batches.
     public var groupSyncs: UInt64 = 0
+    /// Bytes the background scrub re-read and checked.
+    public var scrubBytes: UInt64 = 0
+    /// Scrub passes completed over a whole log.
+    public var scrubPasses: UInt64 = 0
+    /// Scrub reads that found damage (each cut a replica to refill it).
+    public var scrubDamageFound: UInt64 = 0
 
     /// All zero.
     public init() {}

@@ -24,6 +24,12 @@ public struct RaftHostOptions: Sendable {
     /// groups one after another, the jobs run in parallel on libuv's pool (4 threads unless
     /// `UV_THREADPOOL_SIZE` says otherwise), so many partitions do not wait for each other's disk.
     public var syncJobsPerCycleMax: Int
+    /// Bytes of stored batches the background scrub re-reads and CRC-checks per tick, at most
+    /// (one batch more when a batch is larger): the scrub's share of the loop and the disk.
+    public var scrubBytesPerTick: Int
+    /// Ticks between the end of one scrub pass over a log and the start of the next. A replica
+    /// opened (started, or reopened after damage) is scrubbed at once.
+    public var scrubIntervalTicks: UInt64
     /// Options of every partition log opened (`create` is implied).
     public var logOptions: PartitionLogOptions
 
@@ -42,6 +48,8 @@ public struct RaftHostOptions: Sendable {
         pendingProposalCountMax: Int = 4_096,
         immediateCyclesPerGroupMax: Int = 4,
         syncJobsPerCycleMax: Int = 4,
+        scrubBytesPerTick: Int = 1 << 20,
+        scrubIntervalTicks: UInt64 = 7 * 24 * 36_000,
         logOptions: PartitionLogOptions = PartitionLogOptions()
     ) {
         self.tickInterval = tickInterval
@@ -52,6 +60,8 @@ public struct RaftHostOptions: Sendable {
         self.pendingProposalCountMax = pendingProposalCountMax
         self.immediateCyclesPerGroupMax = immediateCyclesPerGroupMax
         self.syncJobsPerCycleMax = syncJobsPerCycleMax
+        self.scrubBytesPerTick = scrubBytesPerTick
+        self.scrubIntervalTicks = scrubIntervalTicks
         self.logOptions = logOptions
     }
 
@@ -74,6 +84,8 @@ public struct RaftHostOptions: Sendable {
         try require(pendingProposalCountMax >= 1, "pendingProposalCountMax >= 1")
         try require(immediateCyclesPerGroupMax >= 1, "immediateCyclesPerGroupMax >= 1")
         try require(syncJobsPerCycleMax >= 1, "syncJobsPerCycleMax >= 1")
+        try require(scrubBytesPerTick >= 1, "scrubBytesPerTick >= 1")
+        try require(scrubIntervalTicks >= 1, "scrubIntervalTicks >= 1")
         let largestEntryBytes = max(appendBytesMax, logOptions.limits.batchBytesMax + Entry.overheadBytes)
         try require(
             RaftBatchFrame.countBytes + largestEntryBytes + Self.messageFramingBytesMax <= frameBytesMax,

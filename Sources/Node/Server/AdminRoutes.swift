@@ -66,6 +66,9 @@ private struct StatusDocument: Encodable {
         var failure: AlwaysPresent<String>
         /// Refilling what its storage lost: it neither votes nor campaigns meanwhile.
         var recovering: Bool
+        /// Scrub passes over the whole log since the replica was opened: 0 means data that was
+        /// on disk at the start has not all been re-checked yet.
+        var scrubPasses: UInt64
 
         init(_ status: GroupStatus) {
             group = status.group.rawValue
@@ -80,6 +83,7 @@ private struct StatusDocument: Encodable {
             learners = status.membership.learners.map(\.rawValue)
             failure = AlwaysPresent(status.failure)
             recovering = status.refillingThrough != nil
+            scrubPasses = status.scrubPasses
         }
     }
 

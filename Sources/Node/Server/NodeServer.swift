@@ -188,9 +188,13 @@ extension NodeConfig {
     /// every partition log the host opens (partition replicas and the controller log alike).
     var raftHostOptions: RaftHostOptions {
         let durability: DurabilityMode = unsafeTesting.simulatedPowerLoss ? .unsafeSimulatedPowerLoss : .normal
+        let tickMs = Int64(raft.tickMs)
         return RaftHostOptions(
             tickInterval: .milliseconds(raft.tickMs), electionTimeoutTicks: raft.electionTimeoutTicks,
-            heartbeatIntervalTicks: raft.heartbeatIntervalTicks, logOptions: PartitionLogOptions(durability: durability))
+            heartbeatIntervalTicks: raft.heartbeatIntervalTicks,
+            scrubBytesPerTick: Int(max(1, log.scrubBytesPerSecond * tickMs / 1_000)),
+            scrubIntervalTicks: UInt64(max(1, log.scrubIntervalMs / tickMs)),
+            logOptions: PartitionLogOptions(durability: durability))
     }
 }
 
