@@ -10,7 +10,11 @@ public final class ClusterControl: @unchecked Sendable {
     let log: FileHandleBox
 
     /// One Raft group as a node sees it.
-    struct GroupView { var group: Int; var role: String; var leader: Int?; var commitIndex: Int64; var highWatermark: Int64 }
+    struct GroupView {
+        var group: Int; var role: String; var leader: Int?; var commitIndex: Int64; var highWatermark: Int64
+        /// Scrub passes over the replica's whole log since it opened (see ARCHITECTURE.md, "Scrub").
+        var scrubPasses: Int64
+    }
     /// A node's `/v1/status`.
     struct NodeView { var node: Int; var controllerLeader: Int?; var groups: [GroupView] }
 
@@ -80,12 +84,15 @@ public final class ClusterControl: @unchecked Sendable {
             guard let group = (g["group"] as? NSNumber)?.intValue, let commit = (g["commitIndex"] as? NSNumber)?.int64Value,
                   let hw = (g["highWatermark"] as? NSNumber)?.int64Value else { return nil }
             return GroupView(group: group, role: g["role"] as? String ?? "?", leader: (g["leader"] as? NSNumber)?.intValue,
-                             commitIndex: commit, highWatermark: hw)
+                             commitIndex: commit, highWatermark: hw,
+                             scrubPasses: (g["scrubPasses"] as? NSNumber)?.int64Value ?? 0)
         })
     }
 
     /// Every node's status when every node answers, every group has a leader that is a leader
-    /// in its own view, and every replica's commit index equals its leader's; nil otherwise.
+    /// in its own view, every replica's commit index equals its leader's, and every replica has
+    /// re-checked its whole log since it opened (so damage a fault left is found and refilled
+    /// before the dumps read it); nil otherwise.
     func convergedViews() async -> [NodeView]? {
         var views: [NodeView] = []
         for id in nodeIDs { guard let view = await status(id) else { return nil }; views.append(view) }
@@ -94,7 +101,7 @@ public final class ClusterControl: @unchecked Sendable {
             for group in view.groups {
                 guard let leader = group.leader, let leaderView = byNode[leader],
                       let own = leaderView.groups.first(where: { $0.group == group.group }),
-                      own.role == "leader", own.commitIndex == group.commitIndex else { return nil }
+                      own.role == "leader", own.commitIndex == group.commitIndex, group.scrubPasses >= 1 else { return nil }
             }
         }
         return views

@@ -179,6 +179,35 @@ import Testing
         #expect(report.examples(of: .divergentReplica).first?.detail.contains("10 (crc 8)") == true)
     }
 
+    @Test func aReplicaWhoseBytesFailTheirChecksIsDamagedAndComparedOnlyBeforeTheDamage() throws {
+        var h = HistoryBuilder()
+        h.send(1, 10, to: 0, at: 0)
+        h.send(1, 11, to: 0, at: 1)
+        h.send(1, 12, to: 0, at: 2)
+        h.poll(5, [(0, 0, 10), (0, 1, 11), (0, 2, 12)])
+        var damaged = replica(0, "n2", [10])
+        damaged.endOffset = 3
+        damaged.damagedOffset = 1
+        let report = try check(h.events, [replica(0, "n1", [10, 11, 12]), damaged, replica(0, "n3", [10, 11, 12])])
+        #expect(!report.isValid)
+        #expect(report.kinds == [.damagedReplica], "not also a gap or a divergence past the damage")
+        let example = try #require(report.examples(of: .damagedReplica).first)
+        #expect(example.offset == 1)
+        #expect(example.detail.contains("replica n2"))
+    }
+
+    @Test func aDamagedReplicaThatDisagreesBeforeItsDamageIsAlsoDivergent() throws {
+        var h = HistoryBuilder()
+        h.send(1, 10, to: 0, at: 0)
+        h.send(1, 11, to: 0, at: 1)
+        h.poll(5, [(0, 0, 10), (0, 1, 11)])
+        var damaged = replica(0, "n2", [13])
+        damaged.endOffset = 2
+        damaged.damagedOffset = 1
+        let report = try check(h.events, [replica(0, "n1", [10, 11]), damaged])
+        #expect(report.kinds == [.divergentReplica, .damagedReplica])
+    }
+
     @Test func aCommittedOffsetMovingBackwardsIsAnOffsetCommitRegression() throws {
         var h = HistoryBuilder()
         h.commit(5, 0, 10)

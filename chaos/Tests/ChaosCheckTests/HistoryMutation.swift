@@ -61,6 +61,12 @@ struct HistoryMutation {
                 .randomElement(using: &random) else { return false }
             let entry = Int.random(in: 0..<logs[index].entries.count, using: &random)
             logs[index].entries[entry].content = logs[index].entries[entry].content == .control ? .foreign : .control
+        case .damagedReplica:
+            guard let index = logs.indices.filter({ logs[$0].replica == "n2" && !logs[$0].entries.isEmpty })
+                .randomElement(using: &random) else { return false }
+            let kept = Int.random(in: 0..<logs[index].entries.count, using: &random)
+            logs[index].damagedOffset = logs[index].entries[kept].offset
+            logs[index].entries.removeSubrange(kept...)
         case .gap:
             guard let partition = logs.first(where: { $0.entries.count >= 2 })?.partition else { return false }
             let count = logs.first { $0.partition == partition }!.entries.count

@@ -18,6 +18,16 @@ import SeededRandom
         ]))
     }
 
+    @Test func aDumpHeaderNamesWhereTheReplicasBytesFailedTheirChecks() throws {
+        let text = """
+            {"partition":1,"replica":"n4","start":0,"end":9,"damaged":1}
+            {"offset":0,"control":true}
+            """
+        let log = try ReplicaDumpReader.read(text: text, source: "d")
+        #expect(log.damagedOffset == 1)
+        #expect(log.endOffset == 9)
+    }
+
     @Test(arguments: [
         ("", 0, "empty dump"),
         (#"{"partition":0,"replica":"n1","start":5,"end":2}"#, 1, "0 <= start <= end"),
@@ -25,6 +35,7 @@ import SeededRandom
         ("{\"partition\":0,\"replica\":\"n1\",\"start\":0,\"end\":2}\n{\"offset\":0,\"value\":1,\"control\":true}", 2,
          "exactly one of"),
         ("{\"partition\":0,\"replica\":\"n1\",\"start\":0,\"end\":2}\n{\"value\":1}", 2, "missing field \"offset\""),
+        (#"{"partition":0,"replica":"n1","start":2,"end":5,"damaged":6}"#, 1, "outside [start, end]"),
         (#"{"partition":0,"start":0,"end":2}"#, 1, "the header needs \"partition\", \"replica\""),
         ("{\"partition\":0,\"replica\":\"n1\",\"start\":0,\"end\":2}\n{\"offset\":1,\"control\":1}", 2,
          "field \"control\" is not a boolean"),

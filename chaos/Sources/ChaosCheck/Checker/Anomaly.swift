@@ -24,6 +24,8 @@ public enum AnomalyKind: String, Sendable, Codable, CaseIterable, Comparable {
     case precommittedRead = "precommitted-read"
     /// Two replicas of a partition hold different committed logs.
     case divergentReplica = "divergent-replica"
+    /// A replica's stored committed log fails its checksums when read after recovery.
+    case damagedReplica = "damaged-replica"
     /// A replica's log skips offsets, or lists them out of order.
     case gap
     /// A record that no producer sent.

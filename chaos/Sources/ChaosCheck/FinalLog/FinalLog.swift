@@ -7,8 +7,11 @@ public struct FinalLog: Sendable {
     public let replica: String
     /// The first offset held.
     public let startOffset: LogOffset
-    /// The offset after the last committed one.
+    /// The offset after the last committed one; where damage was found when ``isDamaged``.
     public let endOffset: LogOffset
+    /// Whether the replica's stored bytes failed their checks at ``endOffset``, so that its
+    /// committed log went on past what this log holds.
+    public let isDamaged: Bool
     private let entries: [LogEntry]
     /// `dataCountBefore[i]` = data (non-control) records among `entries[..<i]`, so that the
     /// records between two offsets count in O(log n).
@@ -21,7 +24,8 @@ public struct FinalLog: Sendable {
         partition = log.partition
         replica = log.replica
         startOffset = log.startOffset
-        endOffset = log.endOffset
+        endOffset = log.damagedOffset ?? log.endOffset
+        isDamaged = log.damagedOffset != nil
         entries = log.entries
         var counts = [0]
         counts.reserveCapacity(log.entries.count + 1)

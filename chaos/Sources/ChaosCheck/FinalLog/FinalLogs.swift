@@ -37,7 +37,16 @@ public struct FinalLogs: Sendable {
 
     /// Adds one replica's log: checks it for gaps, compares it with the partition's log so far,
     /// and keeps the longer one. Memory holds the final logs plus the one being added.
+    /// A replica whose stored bytes failed their checks is a damaged replica, and is checked
+    /// further only up to the damage.
     public mutating func add(_ replica: ReplicaLog) {
+        if let damaged = replica.damagedOffset {
+            anomalies.record(Anomaly(
+                .damagedReplica, partition: replica.partition, offset: damaged,
+                detail: "replica \(replica.replica) of partition \(replica.partition) fails its checks at offset "
+                    + "\(damaged), below its high-water mark \(replica.endOffset): after recovery it still holds "
+                    + "committed data it cannot vouch for"))
+        }
         let candidate = FinalLog(sorted: sortedCheckingGaps(replica))
         guard let current = logs[replica.partition] else {
             logs[replica.partition] = candidate
@@ -85,10 +94,12 @@ public struct FinalLogs: Sendable {
         var kept: [LogEntry] = []
         kept.reserveCapacity(log.entries.count)
         var expected = log.startOffset
+        // A damaged replica vouches only for what lies before the damage.
+        let end = log.damagedOffset ?? log.endOffset
         for entry in log.entries {
-            if entry.offset < log.startOffset || entry.offset >= log.endOffset {
+            if entry.offset < log.startOffset || entry.offset >= end {
                 recordGap(log, at: entry.offset,
-                          "holds offset \(entry.offset) outside its range [\(log.startOffset), \(log.endOffset))")
+                          "holds offset \(entry.offset) outside its range [\(log.startOffset), \(end))")
             } else if let last = kept.last, entry.offset <= last.offset {
                 recordGap(log, at: entry.offset, "lists offset \(entry.offset) after offset \(last.offset)")
             } else {
@@ -99,8 +110,8 @@ public struct FinalLogs: Sendable {
                 expected = LogOffset(entry.offset.rawValue + 1)
             }
         }
-        if expected < log.endOffset {
-            recordGap(log, at: expected, "is missing offsets \(expected)..<\(log.endOffset) (its end)")
+        if expected < end {
+            recordGap(log, at: expected, "is missing offsets \(expected)..<\(end) (\(log.damagedOffset == nil ? "its end" : "its damage"))")
         }
         var sorted = log
         sorted.entries = kept
@@ -112,7 +123,8 @@ public struct FinalLogs: Sendable {
                                  detail: "replica \(log.replica) of partition \(log.partition) \(what)"))
     }
 
-    /// Records a divergent replica if `a` and `b` differ at an offset both cover, or end apart.
+    /// Records a divergent replica if `a` and `b` differ at an offset both cover, or end apart
+    /// (unless either ends at damage, which the damaged replica is already reported for).
     /// Walks the two entry lists together, so the cost follows the records, not the offsets a
     /// (possibly corrupt) header claims.
     private mutating func compare(_ a: FinalLog, _ b: FinalLog) {
@@ -138,7 +150,7 @@ public struct FinalLogs: Sendable {
                     + "\(rightEntry?.summary ?? "nothing")"))
             return
         }
-        if a.endOffset != b.endOffset {
+        if a.endOffset != b.endOffset && !a.isDamaged && !b.isDamaged {
             anomalies.record(Anomaly(
                 .divergentReplica, partition: a.partition, offset: to,
                 detail: "partition \(a.partition): replica \(a.replica) ends at \(a.endOffset), "

@@ -50,18 +50,21 @@ public enum ReplicaDumpReader {
         return log
     }
 
-    /// The first line: `{"partition":0,"replica":"n1","start":0,"end":42}`.
+    /// The first line: `{"partition":0,"replica":"n1","start":0,"end":42}`, with `"damaged":7`
+    /// when the replica's stored bytes failed their checks at offset 7.
     private static func header(_ bytes: ArraySlice<UInt8>) throws(LineError) -> ReplicaLog {
         var partition: Int?
         var replica: String?
         var start: Int64?
         var end: Int64?
+        var damaged: Int64?
         try JSONLineScanner.object(bytes) { (scanner, name) throws(LineError) in
             switch name {
             case "partition": partition = try scanner.int(name)
             case "replica": replica = try scanner.string(name)
             case "start": start = try scanner.integer(name)
             case "end": end = try scanner.integer(name)
+            case "damaged": damaged = try scanner.integer(name)
             default: try scanner.skipValue()
             }
         }
@@ -71,8 +74,11 @@ public enum ReplicaDumpReader {
         guard partition >= 0, start >= 0, end >= start else {
             throw LineError("the header needs partition >= 0 and 0 <= start <= end")
         }
+        if let damaged, !(start...end).contains(damaged) {
+            throw LineError("\"damaged\" \(damaged) is outside [start, end]")
+        }
         return ReplicaLog(partition: PartitionID(partition), replica: replica, startOffset: LogOffset(start),
-                          endOffset: LogOffset(end), entries: [])
+                          endOffset: LogOffset(end), entries: [], damagedOffset: damaged.map { LogOffset($0) })
     }
 
     /// A record line: `{"offset":5,"value":17}`, `{"offset":6,"control":true}` or

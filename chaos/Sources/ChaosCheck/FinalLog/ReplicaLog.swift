@@ -10,15 +10,19 @@ public struct ReplicaLog: Sendable, Equatable {
     public var endOffset: LogOffset
     /// The records read, in the order the replica returned them.
     public var entries: [LogEntry]
+    /// Where the replica's stored bytes failed their checks (CRC32C or framing) when the harness
+    /// read them, if they did: the entries stop there, since nothing past it can be vouched for.
+    public var damagedOffset: LogOffset?
 
     /// Makes a replica log.
     public init(partition: PartitionID, replica: String, startOffset: LogOffset, endOffset: LogOffset,
-                entries: [LogEntry]) {
+                entries: [LogEntry], damagedOffset: LogOffset? = nil) {
         self.partition = partition
         self.replica = replica
         self.startOffset = startOffset
         self.endOffset = endOffset
         self.entries = entries
+        self.damagedOffset = damagedOffset
     }
 }
 
