@@ -51,7 +51,7 @@ public final class ChaosRun: @unchecked Sendable {
             status = 2
         }
         await cleanup()
-        print("chaos-run: exit \(status); the run is in \(folder) (history.jsonl, replicas/, report.txt, report.json, cluster/node*/node.log)")
+        print("chaos-run: exit \(status); the run is in \(folder) (history.jsonl, replicas/, report.txt, report.json, faults.json, timeline.png, cluster/node*/node.log)")
         return status
     }
 
@@ -97,7 +97,10 @@ public final class ChaosRun: @unchecked Sendable {
         await cluster.down()
         let dumps = try ReplicaDump.write(cluster: cluster, topic: topic, views: views, to: folder + "/replicas")
         print("chaos-run: wrote \(dumps) replica dumps")
-        return try report(injector: injector, state: state)
+        let status = try report(injector: injector, state: state)
+        try writeFaultWindows(injector.windows)
+        await plot()
+        return status
     }
 
     private func createTopic(_ topic: String) async throws {
@@ -136,6 +139,26 @@ public final class ChaosRun: @unchecked Sendable {
                 + String(repeating: " ", count: max(0, 8 - recovery.count)) + recovery + "  " + w.targets.joined(separator: " ") + "\n"
         }
         return text
+    }
+
+    /// `faults.json`: each fault's kind, targets, and its injection and heal times in seconds,
+    /// for the timeline plot and for anyone reading the run.
+    private func writeFaultWindows(_ windows: [FaultWindow]) throws {
+        let list = windows.map { w -> [String: Any] in
+            ["kind": w.kind.rawValue, "targets": w.targets, "start_s": Double(w.start) / 1e9, "healed_s": Double(w.healed) / 1e9]
+        }
+        try JSONSerialization.data(withJSONObject: list, options: [.prettyPrinted, .sortedKeys])
+            .write(to: URL(fileURLWithPath: folder + "/faults.json"))
+    }
+
+    /// `timeline.png` through chaos/plot.py; a plot that cannot be drawn (no matplotlib) is
+    /// reported and never changes the run's outcome.
+    private func plot() async {
+        // chaos/run points CHAOS_PLOT_PYTHON at an environment that has matplotlib.
+        let python = ProcessInfo.processInfo.environment["CHAOS_PLOT_PYTHON"] ?? "python3"
+        let result = await Shell.run([python, options.repoRoot + "/chaos/plot.py", folder], timeoutSeconds: 120)
+        print(result.status == 0 ? "chaos-run: drew \(folder)/timeline.png"
+              : "chaos-run: no timeline plot (chaos/plot.py: \(result.output.suffix(300)))")
     }
 
     private func report(injector: FaultInjector, state: WorkloadState) throws -> Int32 {
