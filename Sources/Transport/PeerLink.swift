@@ -6,8 +6,9 @@ import Logging
 /// link waits for the peer's connection (awaitingInbound → connected → awaitingInbound …).
 final class PeerLink {
     let peer: PeerID
-    let address: SocketAddress
-    /// Whether this node dials the peer (it has the lower id) rather than waiting for it.
+    /// Where the peer listens; nil for a peer that dialed in before it was added.
+    var address: SocketAddress?
+    /// Whether this node dials the peer (``DialRule``) rather than waiting for it.
     let dials: Bool
     unowned let connector: PeerConnector
     private(set) var state: PeerLinkState
@@ -17,7 +18,8 @@ final class PeerLink {
     private var isStopped = false
     private var logger: Logger
 
-    init(peer: PeerID, address: SocketAddress, dials: Bool, connector: PeerConnector) {
+    init(peer: PeerID, address: SocketAddress?, dials: Bool, connector: PeerConnector) {
+        precondition(!dials || address != nil, "a link that dials needs an address")
         self.peer = peer
         self.address = address
         self.dials = dials
@@ -42,7 +44,7 @@ final class PeerLink {
     // MARK: Dialing
 
     private func attempt() {
-        guard isActive else { return }
+        guard isActive, let address else { return }
         enter(.connecting(attempt: failureCount + 1))
         let loop = connector.loop
         let connection = TCPConnection.connect(on: loop, to: address, from: connector.dialSource) { [weak self] error in
@@ -68,10 +70,11 @@ final class PeerLink {
         guard isActive else { return }
         failureCount += 1
         let delay = connector.nextDelay(afterFailures: failureCount)
+        let target = address.map { "\($0)" } ?? "\(peer)"
         if wasConnected {
-            logger.info("lost connection to \(address): \(error.message); reconnecting in \(delay)")
+            logger.info("lost connection to \(target): \(error.message); reconnecting in \(delay)")
         } else {
-            logger.debug("connect to \(address) failed: \(error.message); retrying in \(delay)")
+            logger.debug("connect to \(target) failed: \(error.message); retrying in \(delay)")
         }
         enter(.backoff(failures: failureCount, delay: delay))
         retryTimer.schedule(after: delay) { [weak self] in self?.attempt() }
@@ -82,7 +85,7 @@ final class PeerLink {
     /// Takes over an inbound connection whose hello named this peer, replacing any earlier one
     /// (the peer reconnected, so the old connection is dead even if this side has not noticed).
     func adopt(_ inbound: TCPConnection) {
-        precondition(!dials, "\(peer) has a higher id than this node and should be dialed, not accepted")
+        precondition(!dials, "\(peer) is dialed by this node, not accepted")
         guard isActive else { return inbound.close() }
         if let old = connection {
             connection = nil

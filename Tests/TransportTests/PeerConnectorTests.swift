@@ -26,7 +26,10 @@ import Testing
         let changed = Signal()
 
         /// Starts node `id`; `peers` are added before it listens, so their hellos are expected.
-        init(_ id: UInt32, port: UInt16 = 0, limits: TransportLimits = .testMin, peers: [Node] = []) throws {
+        init(
+            _ id: UInt32, port: UInt16 = 0, limits: TransportLimits = .testMin, peers: [Node] = [],
+            dialRule: DialRule = DialRule(), unknownPeerCountMax: Int = 0
+        ) throws {
             let loop = try EventLoop.forTest("node-\(id)", limits: limits)
             let states = self.states, frames = self.frames, changed = self.changed
             self.id = PeerID(id)
@@ -35,6 +38,7 @@ import Testing
             (connector, self.port) = try loop.sync {
                 let connector = PeerConnector(
                     loop: loop, localID: PeerID(id), clusterID: "test-cluster", seed: UInt64(id),
+                    dialRule: dialRule, unknownPeerCountMax: unknownPeerCountMax,
                     onFrame: { peer, frame in frames.withValue { $0[peer, default: []].append(frame) }; changed.fire() },
                     onStateChange: { peer, state in states.withValue { $0[peer, default: []].append(state) }; changed.fire() })
                 for (peer, port) in peers { connector.addPeer(peer, at: loopback.withPort(port)) }
@@ -146,5 +150,35 @@ import Testing
         #expect(try one.send([PeerFrame(kind: 2, body: [5])], to: two) == [.queued])
         #expect(two.waitUntil { two.frames(from: one) == [PeerFrame(kind: 2, body: [5])] })
         #expect(two.states(of: one) == [.awaitingInbound, .connected])
+    }
+
+    @Test func everyNodeDialsTheHubsAndWithinAClassTheLowerIdDials() {
+        let rule = DialRule(hubs: [PeerID(1), PeerID(2), PeerID(3)])
+        #expect(rule.dials(from: PeerID(1), to: PeerID(2)) && !rule.dials(from: PeerID(2), to: PeerID(1)))
+        #expect(rule.dials(from: PeerID(7), to: PeerID(1)) && !rule.dials(from: PeerID(1), to: PeerID(7)))
+        #expect(rule.dials(from: PeerID(4), to: PeerID(7)) && !rule.dials(from: PeerID(7), to: PeerID(4)))
+        let plain = DialRule()
+        #expect(plain.dials(from: PeerID(1), to: PeerID(9)) && !plain.dials(from: PeerID(9), to: PeerID(1)))
+    }
+
+    @Test func aHubAcceptsANodeItWasNeverToldOfUpToItsBoundAndKnowsItOnceAdded() throws {
+        let rule = DialRule(hubs: [PeerID(1)])
+        let hub = try Node(1, dialRule: rule, unknownPeerCountMax: 1)
+        let first = try Node(5, peers: [hub], dialRule: rule)
+        defer { hub.loop.shutdown(); first.loop.shutdown() }
+        #expect(first.waitUntil { first.isConnected(to: hub) }, "the new node dials the hub")
+        #expect(hub.waitUntil { hub.isConnected(to: first) }, "the hub adopts a peer it was never told of")
+        #expect(try hub.send([PeerFrame(kind: 3, body: [1])], to: first) == [.queued])
+        #expect(first.waitUntil { first.frames(from: hub) == [PeerFrame(kind: 3, body: [1])] })
+
+        // The one unknown slot is taken: a second stranger waits, with backoff, until the hub
+        // learns of the first (its registration, in a node) and the slot frees.
+        let second = try Node(6, peers: [hub], dialRule: rule)
+        defer { second.loop.shutdown() }
+        #expect(second.waitUntil { second.states(of: hub).contains { if case .backoff = $0 { true } else { false } } })
+        #expect(!hub.isConnected(to: second))
+        try hub.add(first)
+        #expect(hub.waitUntil { hub.isConnected(to: second) })
+        #expect(try hub.loop.sync { hub.connector.states.count } == 2)
     }
 }
