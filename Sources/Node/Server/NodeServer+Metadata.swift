@@ -20,7 +20,10 @@ extension NodeServer {
         registerIfNeeded()
         kafka?.refillProducerIDs()
         kafka?.tickGroups()
-        if host.status(of: .controller)?.role == .leader { proposeLivenessChanges() }
+        if host.status(of: .controller)?.role == .leader {
+            proposeLivenessChanges()
+            addControllerLearners()
+        }
         if housekeepingRounds % Self.leaderReportEveryRounds == 0 { reportLeadership() }
     }
 
@@ -135,6 +138,23 @@ extension NodeServer {
         controller.submit(first) { [weak self] result in
             self?.isProposingLiveness = false
             if case .failure(let failure) = result { self?.logger.warning("liveness change \(first) failed: \(failure)") }
+        }
+    }
+
+    /// The controller leader adds registered nodes that are not members of the controller group
+    /// as its learners, one membership change at a time, so that they replicate the metadata.
+    private func addControllerLearners() {
+        guard let host, !isAddingControllerLearner, let membership = host.status(of: .controller)?.membership,
+              let node = applier.state.nodes.first(where: { !membership.contains(NodeID(UInt64($0.id.rawValue))) })
+        else { return }
+        isAddingControllerLearner = true
+        host.changeMembership(of: .controller, .addLearner(NodeID(UInt64(node.id.rawValue)))) { [weak self] result in
+            guard let self else { return }
+            isAddingControllerLearner = false
+            switch result {
+            case .success: logger.info("node \(node.id.rawValue) follows the controller log as a learner")
+            case .failure(let failure): logger.warning("adding node \(node.id.rawValue) as a controller learner failed: \(failure)")
+            }
         }
     }
 

@@ -5,9 +5,9 @@ import Raft
 import Storage
 import Transport
 
-/// A running node: its event loop, the peer transport, the Raft host with the controller group
-/// (on controller voters) and the partition groups the metadata places here, the Kafka listener,
-/// and the admin HTTP endpoint.
+/// A running node: its event loop, the peer transport, the Raft host with its replica of the
+/// controller group (a voter on the configured controller voters, a learner elsewhere) and the
+/// partition groups the metadata places here, the Kafka listener, and the admin HTTP endpoint.
 ///
 /// Everything but ``start(config:logger:)`` and ``stop()`` runs on the node's loop thread.
 public final class NodeServer: @unchecked Sendable {
@@ -35,10 +35,14 @@ public final class NodeServer: @unchecked Sendable {
     var partitionDirectories: [RaftGroupID: String] = [:]
     var isRegistering = false
     var isProposingLiveness = false
+    var isAddingControllerLearner = false
     var isStopping = false
     var housekeepingRounds: UInt64 = 0
     /// How often the node applies metadata, registers, reconciles and reports leaders.
     static let housekeepingInterval: Duration = .milliseconds(100)
+    /// Nodes that may connect before this node knows of them (new nodes reaching the controller
+    /// voters to register), at most.
+    static let unregisteredPeerCountMax = 256
 
     private init(config: NodeConfig, loop: EventLoop, logger: Logger) {
         self.config = config
@@ -47,8 +51,8 @@ public final class NodeServer: @unchecked Sendable {
         self.metrics = NodeMetrics(unsafeTesting: config.unsafeTesting.enabledNames)
     }
 
-    /// Claims the data directory, binds the peer and admin listeners and starts the controller
-    /// group's replica when this node is a controller voter.
+    /// Claims the data directory, binds the peer and admin listeners and starts the node's
+    /// replica of the controller group.
     /// - Throws: ``NodeIdentityError`` for another node's data, transport errors for addresses
     ///   that cannot be bound, storage errors for a damaged controller log.
     public static func start(config: NodeConfig, logger: Logger) async throws -> NodeServer {
@@ -72,8 +76,9 @@ public final class NodeServer: @unchecked Sendable {
         try options.validate(frameBytesMax: loop.limits.frameBytesMax)
         let slot = ServerSlot()
         let connector = PeerConnector(
-            loop: loop, localID: PeerID(UInt32(config.nodeID)), clusterID: config.clusterID,
-            seed: UInt64(config.nodeID), onFrame: { peer, frame in slot.server?.receive(frame, from: NodeID(UInt64(peer.rawValue))) })
+            loop: loop, localID: PeerID(UInt32(config.nodeID)), clusterID: config.clusterID, seed: UInt64(config.nodeID),
+            dialRule: DialRule(hubs: Set(config.controllerVoters.map { PeerID(UInt32($0.nodeID)) })),
+            unknownPeerCountMax: Self.unregisteredPeerCountMax, onFrame: { peer, frame in slot.server?.receive(frame, from: NodeID(UInt64(peer.rawValue))) })
         let host = try RaftHost(loop: loop, localID: localID, options: options, seed: UInt64(config.nodeID)) { node, frame in
             connector.send(frame, to: PeerID(UInt32(node.rawValue)))
         }
@@ -84,12 +89,13 @@ public final class NodeServer: @unchecked Sendable {
             connector.addPeer(PeerID(UInt32(voter.nodeID)), at: try Self.socketAddress(voter.peer))
             knownPeers.insert(BrokerID(voter.nodeID))
         }
+        // Every node replicates the metadata log: the voters decide it, every other node follows
+        // as a learner (KRaft's observers), which the controller leader adds once it registered.
         let voters = config.controllerVoters.map { NodeID(UInt64($0.nodeID)) }
-        if voters.contains(localID) {
-            let directory = config.dataDirectory + "/controller"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try host.addGroup(.controller, directory: directory, membership: Membership(voters: voters))
-        }
+        let directory = config.dataDirectory + "/controller"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let learners = voters.contains(localID) ? [] : [localID]
+        try host.addGroup(.controller, directory: directory, membership: Membership(voters: voters, learners: learners))
         let admin = try HTTPServer(on: loop, at: Self.socketAddress(config.listen.admin))
         self.connector = connector
         self.host = host

@@ -1,0 +1,76 @@
+import Foundation
+import KafkaProtocol
+import Logging
+import Raft
+import Testing
+import Transport
+import TributaryClient
+@testable import Node
+
+/// A node outside the controller's voters joins: it dials the voter, registers, is added as a
+/// learner of the controller group, replicates the metadata and hosts the partitions placed on
+/// it, and comes back as a learner after a restart. Real sockets, disk and Raft, in-process.
+@Suite struct ControllerLearnerTests {
+    @Test func aNodeOutsideTheVotersRegistersFollowsTheMetadataAsALearnerAndHostsPartitions() async throws {
+        let root = NSTemporaryDirectory() + "tributary-learner-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (voterConfig, voterClient, _) = try loneNodeConfig(directory: root + "/n1")
+        let learnerConfig = try Self.learnerConfig(directory: root + "/n2", voter: voterConfig)
+        let voter = try await NodeServer.start(config: voterConfig, logger: Logger(label: "learner-test-n1"))
+        let learner = try await NodeServer.start(config: learnerConfig, logger: Logger(label: "learner-test-n2"))
+
+        try #require(await poll { try await Self.isReady(learner) }, "the learner never registered")
+        try #require(await poll { try await Self.isControllerLearner(learner) }, "the learner never joined the controller group")
+        let status = try #require(try await learner.loop.submit { learner.controllerStatus })
+        #expect(status.membership.voters == [NodeID(1)] && status.role != .leader)
+
+        let clientLoop = try EventLoop(name: "learner-client")
+        defer { clientLoop.shutdown() }
+        let connection = try await BrokerConnection.connect(
+            to: try SocketAddress(host: "127.0.0.1", port: voterClient), on: clientLoop, options: ConnectionOptions())
+        defer { connection.close() }
+        let created = try await connection.send(CreateTopicsRequest(
+            topics: [.init(name: "spread", numPartitions: 2, replicationFactor: 2)], timeoutMs: 10_000))
+        #expect(created.topics.first?.errorCode == 0)
+        #expect(await poll { try await Self.hostedPartitionCount(learner) == 2 }, "both replicas of both partitions include the learner")
+
+        await learner.stop()
+        let restarted = try await NodeServer.start(config: learnerConfig, logger: Logger(label: "learner-test-n2"))
+        #expect(await poll { try await Self.isReady(restarted) }, "the learner is ready again after a restart")
+        #expect(await poll { try await Self.isControllerLearner(restarted) })
+        #expect(await poll { try await Self.hostedPartitionCount(restarted) == 2 })
+        await restarted.stop()
+        await voter.stop()
+    }
+
+    /// Node 2, whose configuration names node 1 as the only controller voter.
+    static func learnerConfig(directory: String, voter: NodeConfig) throws -> NodeConfig {
+        let peer = try #require(freePort()), client = try #require(freePort()), admin = try #require(freePort())
+        return try NodeConfig.load(toml: """
+            node_id = 2
+            data_dir = "\(directory)"
+            [listen]
+            peer = "127.0.0.1:\(peer)"
+            client = "127.0.0.1:\(client)"
+            admin = "127.0.0.1:\(admin)"
+            [controller]
+            voters = ["1@\(voter.listen.peer)"]
+            [raft]
+            tick_ms = 10
+            election_timeout_ms = 100
+            heartbeat_interval_ms = 30
+            """)
+    }
+
+    static func isReady(_ node: NodeServer) async throws -> Bool {
+        try await node.loop.submit { node.isReady }
+    }
+
+    static func isControllerLearner(_ node: NodeServer) async throws -> Bool {
+        try await node.loop.submit { node.controllerStatus?.membership.learners == [NodeID(2)] && node.controllerStatus?.leader == NodeID(1) }
+    }
+
+    static func hostedPartitionCount(_ node: NodeServer) async throws -> Int {
+        try await node.loop.submit { node.groupStatuses.filter { $0.group != .controller }.count }
+    }
+}
