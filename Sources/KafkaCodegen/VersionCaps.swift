@@ -54,5 +54,7 @@ enum VersionCaps {
         ApiCap(api: "DescribeConfigs", apiKey: 32, versions: 0...4, reason: "librdkafka max 1, kafka-python max 4"),
         ApiCap(api: "CreatePartitions", apiKey: 37, versions: 0...3, reason: "librdkafka max 2, kafka-python max 3"),
         ApiCap(api: "IncrementalAlterConfigs", apiKey: 44, versions: 0...1, reason: "librdkafka max 1, kafka-python max 1"),
+        ApiCap(api: "UnregisterBroker", apiKey: 64, versions: 0...0,
+               reason: "Kafka's Admin.unregisterBroker (v0 only); Tributary drains the node's replicas first (tributary cluster decommission)"),
     ]
 }

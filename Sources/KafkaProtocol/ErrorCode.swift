@@ -140,6 +140,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let resourceNotFound = ErrorCode(rawValue: 91)
     /// UNKNOWN_TOPIC_ID (100): The topic id is not known.
     public static let unknownTopicId = ErrorCode(rawValue: 100)
+    /// BROKER_ID_NOT_REGISTERED (102): The broker id is not registered with the controller.
+    public static let brokerIdNotRegistered = ErrorCode(rawValue: 102)
     /// INCONSISTENT_TOPIC_ID (103): The topic id does not match the topic name.
     public static let inconsistentTopicId = ErrorCode(rawValue: 103)
 
@@ -160,7 +162,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .topicDeletionDisabled, .fencedLeaderEpoch, .unknownLeaderEpoch, .unsupportedCompressionType,
         .offsetNotAvailable, .memberIdRequired, .groupMaxSizeReached, .fencedInstanceId, .invalidRecord,
         .unstableOffsetCommit, .throttlingQuotaExceeded, .producerFenced, .resourceNotFound, .unknownTopicId,
-        .inconsistentTopicId,
+        .brokerIdNotRegistered, .inconsistentTopicId,
     ]
 
     /// Kafka's name for the code (e.g. "NOT_LEADER_OR_FOLLOWER"), or its number if unnamed here.
@@ -230,6 +232,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case 90: "PRODUCER_FENCED"
         case 91: "RESOURCE_NOT_FOUND"
         case 100: "UNKNOWN_TOPIC_ID"
+        case 102: "BROKER_ID_NOT_REGISTERED"
         case 103: "INCONSISTENT_TOPIC_ID"
         default: "error \(rawValue)"
         }

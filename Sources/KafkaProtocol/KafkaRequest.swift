@@ -41,7 +41,9 @@ public enum KafkaRequest: Hashable, Sendable {
     /// A CreatePartitions request.
     case createPartitions(CreatePartitionsRequest)
     /// A IncrementalAlterConfigs request.
+    /// An UnregisterBroker request.
     case incrementalAlterConfigs(IncrementalAlterConfigsRequest)
+    case unregisterBroker(UnregisterBrokerRequest)
 
     /// The API of this request.
     public var apiKey: ApiKey {
@@ -67,6 +69,7 @@ public enum KafkaRequest: Hashable, Sendable {
         case .describeConfigs: .describeConfigs
         case .createPartitions: .createPartitions
         case .incrementalAlterConfigs: .incrementalAlterConfigs
+        case .unregisterBroker: .unregisterBroker
         }
     }
 
@@ -95,6 +98,7 @@ public enum KafkaRequest: Hashable, Sendable {
         case .describeConfigs: self = .describeConfigs(try DescribeConfigsRequest(from: &reader, version: version))
         case .createPartitions: self = .createPartitions(try CreatePartitionsRequest(from: &reader, version: version))
         case .incrementalAlterConfigs: self = .incrementalAlterConfigs(try IncrementalAlterConfigsRequest(from: &reader, version: version))
+        case .unregisterBroker: self = .unregisterBroker(try UnregisterBrokerRequest(from: &reader, version: version))
         }
     }
 
@@ -122,6 +126,7 @@ public enum KafkaRequest: Hashable, Sendable {
         case .describeConfigs(let body): body.encode(into: &writer, version: version)
         case .createPartitions(let body): body.encode(into: &writer, version: version)
         case .incrementalAlterConfigs(let body): body.encode(into: &writer, version: version)
+        case .unregisterBroker(let body): body.encode(into: &writer, version: version)
         }
     }
 }

@@ -2,7 +2,7 @@ import KafkaProtocol
 import TributaryClient
 
 /// A connection for the admin requests that ``KafkaClient`` does not negotiate (ListGroups,
-/// DescribeGroups, IncrementalAlterConfigs): it offers the client's table plus those, and says
+/// DescribeGroups, IncrementalAlterConfigs, UnregisterBroker): it offers the client's table plus those, and says
 /// clearly when the broker does not serve the one wanted.
 enum AdminConnection {
     /// The client's API table and the admin APIs only the CLI sends, at versions the codec has.
@@ -11,6 +11,7 @@ enum AdminConnection {
         ranges[.listGroups] = 0...4
         ranges[.describeGroups] = 0...5
         ranges[.incrementalAlterConfigs] = 0...1
+        ranges[.unregisterBroker] = 0...0
         for (key, range) in ranges {
             precondition(key.supportedVersions.contains(range.lowerBound) && key.supportedVersions.contains(range.upperBound),
                          "the CLI offers \(key) v\(range) but the codec implements v\(key.supportedVersions)")

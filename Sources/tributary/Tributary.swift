@@ -10,13 +10,13 @@ struct Tributary: AsyncParsableCommand {
         discussion: """
             Every partition of every topic is its own Raft group; a controller Raft group \
             holds the cluster metadata. Clients speak the Kafka wire protocol; the client \
-            commands (topics, produce, consume, groups, perf) find the cluster through \
+            commands (topics, produce, consume, groups, nodes, perf) find the cluster through \
             --bootstrap, else $TRIBUTARY_BOOTSTRAP, else 127.0.0.1:19092.
             """,
         version: TributaryVersion.description,
         subcommands: [
             ServeCommand.self, LogCommand.self, SimCommand.self,
-            TopicsCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupsCommand.self, PerfCommand.self,
+            TopicsCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupsCommand.self, NodesCommand.self, PerfCommand.self,
         ]
     )
 }

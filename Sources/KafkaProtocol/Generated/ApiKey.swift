@@ -46,6 +46,8 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
     case createPartitions = 37
     /// IncrementalAlterConfigs: versions 0-1 (librdkafka max 1, kafka-python max 1).
     case incrementalAlterConfigs = 44
+    /// UnregisterBroker: versions 0-0 (Kafka's Admin.unregisterBroker (v0 only); Tributary drains the node's replicas first (tributary cluster decommission)).
+    case unregisterBroker = 64
 
     /// The versions implemented, and so advertised in ApiVersions.
     public var supportedVersions: ClosedRange<Int16> {
@@ -71,6 +73,7 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
         case .describeConfigs: 0...4
         case .createPartitions: 0...3
         case .incrementalAlterConfigs: 0...1
+        case .unregisterBroker: 0...0
         }
     }
 
@@ -99,6 +102,7 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
         case .describeConfigs: 4
         case .createPartitions: 2
         case .incrementalAlterConfigs: 1
+        case .unregisterBroker: 0
         }
     }
 

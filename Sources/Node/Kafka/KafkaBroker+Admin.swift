@@ -381,7 +381,7 @@ extension KafkaBroker {
     /// controller applied it and this node shows it (`isVisible`, waited for at most
     /// ``appliedHereWaitMax``), the controller's code when it rejected it, NOT_CONTROLLER
     /// (clients retry) when no controller leader could take it.
-    private func submitAndWaitHere(
+    func submitAndWaitHere(
         _ command: MetadataCommand, until isVisible: @escaping (ClusterMetadataState) -> Bool,
         completion: @escaping (_ code: Int16, _ message: String?) -> Void
     ) {

@@ -20,6 +20,7 @@ extension NodeServer {
         registerIfNeeded()
         kafka?.refillProducerIDs()
         kafka?.tickGroups()
+        driveReassignments()
         if host.status(of: .controller)?.role == .leader {
             proposeLivenessChanges()
             addControllerLearners()
@@ -60,7 +61,10 @@ extension NodeServer {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 let voters = group.replicas.map { NodeID(UInt64($0.rawValue)) }
-                try host.addGroup(group.groupID, directory: directory, membership: Membership(voters: voters))
+                // A replica being added joins as a learner; the leader promotes it once caught up.
+                let local = NodeID(UInt64(config.nodeID))
+                let learners = voters.contains(local) ? [] : [local]
+                try host.addGroup(group.groupID, directory: directory, membership: Membership(voters: voters, learners: learners))
                 logger.info("hosting \(group.topicName)-\(group.partition) (\(group.groupID)) with replicas \(group.replicas.map(\.rawValue))")
             } catch {
                 logger.error("cannot open \(group.topicName)-\(group.partition) (\(group.groupID)) in \(directory): \(error)")
@@ -115,7 +119,11 @@ extension NodeServer {
     /// Proposes `registerNode` while the metadata does not record this node with its current
     /// addresses (or records it down), one proposal at a time.
     private func registerIfNeeded() {
-        guard let controller, !isRegistering else { return }
+        guard let controller, !isRegistering, !wasRemoved else { return }
+        if let known = applier.state.node(localBrokerID), known.state == .removed {
+            wasRemoved = true
+            return logger.warning("this node was decommissioned and removed from the cluster: it hosts nothing and may be stopped; its id cannot rejoin")
+        }
         if let known = applier.state.node(localBrokerID), known.addresses == registration, known.isAlive { return }
         isRegistering = true
         controller.submit(.registerNode(id: localBrokerID, addresses: registration, rack: nil)) { [weak self] result in

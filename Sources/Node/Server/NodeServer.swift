@@ -36,6 +36,10 @@ public final class NodeServer: @unchecked Sendable {
     var isRegistering = false
     var isProposingLiveness = false
     var isAddingControllerLearner = false
+    /// Partition groups whose reassignment step is under way (``driveReassignments()``).
+    var reassigning: Set<RaftGroupID> = []
+    /// Whether the applied metadata says this node was decommissioned and removed.
+    var wasRemoved = false
     var isStopping = false
     var housekeepingRounds: UInt64 = 0
     /// How often the node applies metadata, registers, reconciles and reports leaders.

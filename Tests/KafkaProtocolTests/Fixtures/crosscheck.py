@@ -17,6 +17,10 @@ import sys
 
 import kafka.protocol
 
+# APIs kafka-python 3.x does not implement: their samples are skipped (and counted), not failed.
+# A class missing for any other message is still a failure.
+NOT_IN_KAFKA_PYTHON = {"UnregisterBrokerRequest", "UnregisterBrokerResponse"}
+
 
 def message_classes():
     found = {}
@@ -34,6 +38,7 @@ def message_classes():
 def main(directory):
     classes = message_classes()
     failures = []
+    skipped = 0
     names = [name for name in sorted(os.listdir(directory)) if re.fullmatch(r"\w+_v\d+_\d+\.bin", name)]
     for file_name in names:
         match = re.fullmatch(r"(\w+)_v(\d+)_(\d+)\.bin", file_name)
@@ -45,6 +50,9 @@ def main(directory):
             # version's own layout by clearing the error code.
             data = b"\x00\x00" + data[2:]
         message_class = classes.get(name)
+        if message_class is None and name in NOT_IN_KAFKA_PYTHON:
+            skipped += 1
+            continue
         if message_class is None:
             failures.append("%s: kafka-python has no class %s" % (file_name, name))
             continue
@@ -57,7 +65,7 @@ def main(directory):
             continue
         if again != data:
             failures.append("%s: kafka-python re-encodes %d bytes differently (%d)" % (file_name, len(data), len(again)))
-    print("crosscheck: %d samples, %d mismatches" % (len(names), len(failures)))
+    print("crosscheck: %d samples, %d mismatches, %d skipped (no kafka-python class)" % (len(names), len(failures), skipped))
     for failure in failures[:50]:
         print("  " + failure)
     return 1 if failures else 0

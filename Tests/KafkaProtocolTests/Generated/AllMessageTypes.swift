@@ -27,6 +27,7 @@ let allMessageTypes: [(apiKey: ApiKey, request: any ArbitraryMessage.Type, respo
     (.describeConfigs, DescribeConfigsRequest.self, DescribeConfigsResponse.self),
     (.createPartitions, CreatePartitionsRequest.self, CreatePartitionsResponse.self),
     (.incrementalAlterConfigs, IncrementalAlterConfigsRequest.self, IncrementalAlterConfigsResponse.self),
+    (.unregisterBroker, UnregisterBrokerRequest.self, UnregisterBrokerResponse.self),
 ]
 
 /// Every generated data payload type (carried as bytes inside messages).
