@@ -66,8 +66,9 @@ public struct NodeConfig: Sendable, Equatable {
     public struct LeaderBalance: Sendable, Equatable {
         /// Time between two checks; nil when balancing is off (`leader_balance_interval_ms = 0`).
         public var intervalMs: Int?
-        /// How long a node must have been up before leadership is handed to it, and how long
-        /// before a group whose transfer was tried is tried again.
+        /// How long a node must have been up before leadership is handed to it, how long a
+        /// leader keeps a group it just won, and how long before a group whose transfer was
+        /// tried is tried again.
         public var cooldownMs: Int
         /// Transfers one node starts at most per check.
         public var transfersPerCheckMax: Int

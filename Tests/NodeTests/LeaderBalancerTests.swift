@@ -7,18 +7,19 @@ import Testing
     static let local = NodeID(1)
     static let policy = LeaderBalancer.Policy(checkIntervalRounds: 10, cooldownRounds: 50, transfersPerCheckMax: 2)
 
-    static func led(_ group: UInt64, preferred: UInt64 = 2, last: UInt64 = 100, match: UInt64? = 100, voter: Bool = true)
-        -> LeaderBalancer.LedGroup
-    {
+    static func led(
+        _ group: UInt64, term: UInt64 = 3, preferred: UInt64 = 2, last: UInt64 = 100, match: UInt64? = 100, voter: Bool = true
+    ) -> LeaderBalancer.LedGroup {
         LeaderBalancer.LedGroup(
-            group: RaftGroupID(group), preferred: NodeID(preferred), preferredIsVoter: voter,
+            group: RaftGroupID(group), term: Term(term), preferred: NodeID(preferred), preferredIsVoter: voter,
             lastIndex: LogIndex(last), preferredMatch: match.map { LogIndex($0) })
     }
 
-    /// A balancer that has seen `up` since round 0.
+    /// A balancer that has seen `up` and groups 1 to 9 led here in term 3 since round 0.
     static func balancer(up: Set<NodeID> = [NodeID(2), NodeID(3)]) -> LeaderBalancer {
         var balancer = LeaderBalancer(policy: policy)
         balancer.observe(up: up, round: 0)
+        balancer.observe(led: (1...9).map { led($0) }, round: 0)
         return balancer
     }
 
@@ -27,6 +28,15 @@ import Testing
         #expect(balancer.transfers(among: [Self.led(7)], local: Self.local, round: 40).isEmpty, "up for 40 of 50 rounds")
         #expect(balancer.transfers(among: [Self.led(7)], local: Self.local, round: 50)
             == [.init(group: RaftGroupID(7), target: NodeID(2))])
+    }
+
+    @Test func aGroupLedHereForLessThanTheCooldownStaysSoAHandOffFromAStoppingNodeDoesNotComeBack() {
+        var balancer = Self.balancer()
+        balancer.observe(led: [Self.led(7, term: 4)], round: 60)
+        #expect(balancer.transfers(among: [Self.led(7, term: 4)], local: Self.local, round: 100).isEmpty, "led for 40 of 50 rounds")
+        balancer.observe(led: [Self.led(7, term: 4)], round: 110)
+        #expect(balancer.transfers(among: [Self.led(7, term: 4)], local: Self.local, round: 110).count == 1)
+        #expect(balancer.ledSince.keys.sorted() == [RaftGroupID(7)], "groups no longer led are forgotten")
     }
 
     @Test func groupsThisNodeIsPreferredForOrWhosePreferredReplicaIsNoVoterStay() {

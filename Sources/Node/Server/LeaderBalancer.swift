@@ -7,23 +7,26 @@ import Raft
 /// is caught up and its node has stayed up for a cool-down.
 ///
 /// A value with no clock: time is the node's housekeeping round number, passed in. The node
-/// feeds it which peers are up each round, asks ``transfers(among:local:round:)`` at each check,
-/// and starts what it returns with `RaftHost.transferLeadership(of:to:)`.
+/// feeds it which peers are up each round and, at each check, the groups it leads
+/// (``observe(led:round:)``); it asks ``transfers(among:local:round:)`` and starts what comes
+/// back with `RaftHost.transferLeadership(of:to:)`.
 ///
 /// Why it cannot fight Raft: it only asks the leader's core for a transfer, which hands over
 /// only to a voter whose log matches the leader's last index and is abandoned by the core after
 /// an election timeout; terms, votes and pre-vote are untouched. Why it cannot ping-pong: a node
-/// must stay up for ``Policy/cooldownRounds`` before anything is handed to it, and a group is
-/// tried at most once per cool-down, so a flapping node receives nothing and a transfer that
-/// fails (the target went down, or is refilling lost storage and so does not campaign) is not
-/// retried at once.
+/// must stay up for ``Policy/cooldownRounds`` before anything is handed to it, a leader keeps a
+/// group for a cool-down before handing it on (a node stopping gracefully hands its groups away
+/// while still up; they must not come straight back), and a group is tried at most once per
+/// cool-down, so a flapping node receives nothing and a transfer that fails (the target went
+/// down, or is refilling lost storage and so does not campaign) is not retried at once.
 struct LeaderBalancer {
     /// How often the check runs and how much it may do.
     struct Policy: Equatable {
         /// Housekeeping rounds between two checks; at least 1.
         var checkIntervalRounds: UInt64
         /// Rounds a node must have been up without a break before leadership is handed to it,
-        /// and rounds before a group is tried again.
+        /// rounds a group must have been led here before it is handed on, and rounds before a
+        /// group is tried again.
         var cooldownRounds: UInt64
         /// Transfers one check starts at most (so per node, since each node checks only the
         /// groups it leads); at least 1.
@@ -40,6 +43,8 @@ struct LeaderBalancer {
     struct LedGroup: Equatable {
         /// The group.
         var group: RaftGroupID
+        /// The term this node leads it in.
+        var term: Term
         /// The first replica of the partition's assignment.
         var preferred: NodeID
         /// Whether `preferred` is a voter of the group's committed membership (not while it is
@@ -67,6 +72,9 @@ struct LeaderBalancer {
     /// The round each group was last tried in, within the last cool-down (older entries are
     /// dropped at each check, so at most `transfersPerCheckMax` per check of a cool-down).
     private(set) var triedRound: [RaftGroupID: UInt64] = [:]
+    /// For each group this node led at the last check, the term and the first check round it
+    /// was seen led in that term (bounded by the groups hosted here).
+    private(set) var ledSince: [RaftGroupID: (term: Term, round: UInt64)] = [:]
 
     init(policy: Policy) {
         precondition(policy.checkIntervalRounds >= 1, "a leader balance check interval of 0 rounds")
@@ -82,13 +90,26 @@ struct LeaderBalancer {
         precondition(upSinceRound.count == up.count, "up-since rounds for nodes not up")
     }
 
+    /// Records the groups this node leads at the check of `round`: a group led in a term not
+    /// seen before starts its tenure now.
+    mutating func observe(led: [LedGroup], round: UInt64) {
+        var seen: [RaftGroupID: (term: Term, round: UInt64)] = [:]
+        for group in led {
+            let known = ledSince[group.group]
+            seen[group.group] = known.map { $0.term == group.term } == true ? known : (group.term, round)
+        }
+        ledSince = seen
+        precondition(ledSince.count <= led.count, "tenures for groups not led")
+    }
+
     /// Whether `round` is a check round.
     func isCheckRound(_ round: UInt64) -> Bool { round % policy.checkIntervalRounds == 0 }
 
     /// The transfers a check in `round` should start, in group order, at most
-    /// ``Policy/transfersPerCheckMax``: every group in `led` whose preferred replica is another
-    /// voter, caught up (see ``Policy/catchUpLagIndexesMax``), on a node up for a whole
-    /// cool-down, and that was not tried within the last cool-down.
+    /// ``Policy/transfersPerCheckMax``: every group in `led` led here in its term for a whole
+    /// cool-down (``observe(led:round:)``) whose preferred replica is another voter, caught up
+    /// (see ``Policy/catchUpLagIndexesMax``), on a node up for a whole cool-down, and that was
+    /// not tried within the last cool-down.
     /// - Parameter local: this node; groups whose preferred replica it is stay.
     func transfers(among led: [LedGroup], local: NodeID, round: UInt64) -> [Transfer] {
         var chosen: [Transfer] = []
@@ -96,7 +117,8 @@ struct LeaderBalancer {
             guard candidate.preferred != local, candidate.preferredIsVoter,
                   let match = candidate.preferredMatch,
                   match.rawValue + Policy.catchUpLagIndexesMax >= candidate.lastIndex.rawValue,
-                  let upSince = upSinceRound[candidate.preferred], round >= upSince + policy.cooldownRounds
+                  let upSince = upSinceRound[candidate.preferred], round >= upSince + policy.cooldownRounds,
+                  let tenure = ledSince[candidate.group], tenure.term == candidate.term, round >= tenure.round + policy.cooldownRounds
             else { continue }
             if let tried = triedRound[candidate.group], round < tried + policy.cooldownRounds { continue }
             chosen.append(Transfer(group: candidate.group, target: candidate.preferred))

@@ -20,7 +20,9 @@ extension NodeServer {
         defer { leaderBalancer = balancer }
         guard balancer.isCheckRound(round) else { return }
         let local = NodeID(UInt64(config.nodeID))
-        let transfers = balancer.transfers(among: ledGroupsForBalance(), local: local, round: round)
+        let led = ledGroupsForBalance()
+        balancer.observe(led: led, round: round)
+        let transfers = balancer.transfers(among: led, local: local, round: round)
         var started: [LeaderBalancer.Transfer] = []
         for transfer in transfers {
             do {
@@ -50,7 +52,7 @@ extension NodeServer {
             else { return nil }
             let target = NodeID(UInt64(preferred.rawValue))
             return LeaderBalancer.LedGroup(
-                group: status.group, preferred: target, preferredIsVoter: status.membership.isVoter(target),
+                group: status.group, term: status.term, preferred: target, preferredIsVoter: status.membership.isVoter(target),
                 lastIndex: status.lastIndex, preferredMatch: status.followerMatchIndexes[target])
         }
     }
