@@ -18,6 +18,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var controllerVoters: [ControllerVoter]
     /// Raft timing, in milliseconds; the node turns them into ticks.
     public var raft: RaftTiming
+    /// Preferred-leader balancing (the `leader_balance_*` settings of `[raft]`).
+    public var leaderBalance: LeaderBalance
     /// Defaults for new topics' logs; topics can override retention.
     public var log: LogDefaults
     /// Kafka-facing behaviour.
@@ -56,6 +58,20 @@ public struct NodeConfig: Sendable, Equatable {
         public var electionTimeoutTicks: Int { electionTimeoutMs / tickMs }
         /// The heartbeat interval in ticks.
         public var heartbeatIntervalTicks: Int { heartbeatIntervalMs / tickMs }
+    }
+
+    /// Preferred-leader balancing: each node periodically hands the partitions it leads to
+    /// their preferred replica (the first of the assignment) once that replica is caught up and
+    /// its node has been up for the cool-down. The controller group is not balanced.
+    public struct LeaderBalance: Sendable, Equatable {
+        /// Time between two checks; nil when balancing is off (`leader_balance_interval_ms = 0`).
+        public var intervalMs: Int?
+        /// How long a node must have been up before leadership is handed to it, how long a
+        /// leader keeps a group it just won, and how long before a group whose transfer was
+        /// tried is tried again.
+        public var cooldownMs: Int
+        /// Transfers one node starts at most per check.
+        public var transfersPerCheckMax: Int
     }
 
     /// Log settings for topics that do not set their own.

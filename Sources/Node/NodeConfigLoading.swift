@@ -111,6 +111,9 @@ private struct ConfigFile: Decodable {
         var tick_ms: Int?
         var election_timeout_ms: Int?
         var heartbeat_interval_ms: Int?
+        var leader_balance_interval_ms: Int?
+        var leader_balance_cooldown_ms: Int?
+        var leader_balance_transfers_max: Int?
     }
     struct LogSection: Decodable {
         var segment_bytes: Int64?
@@ -148,11 +151,13 @@ private struct ConfigFile: Decodable {
             peer: try advertise?.peer.map { try address($0, "advertise.peer") } ?? listen.peer,
             client: try advertise?.client.map { try address($0, "advertise.client") } ?? listen.client,
             admin: try advertise?.admin.map { try address($0, "advertise.admin") } ?? listen.admin)
+        let timing = try resolveRaft()
         return NodeConfig(
             nodeID: node_id, clusterID: clusterID, dataDirectory: data_dir,
             listen: listen, advertised: advertised,
             controllerVoters: try resolveVoters(),
-            raft: try resolveRaft(), log: try resolveLog(), kafka: try resolveKafka(),
+            raft: timing, leaderBalance: try resolveLeaderBalance(electionTimeoutMs: timing.electionTimeoutMs),
+            log: try resolveLog(), kafka: try resolveKafka(),
             unsafeTesting: NodeConfig.UnsafeTesting(
                 simulatedPowerLoss: unsafe_testing?.simulated_power_loss ?? false,
                 ackBeforeCommit: unsafe_testing?.ack_before_commit ?? false))
@@ -198,6 +203,25 @@ private struct ConfigFile: Decodable {
                 + "or a follower times out between two heartbeats")
         }
         return timing
+    }
+
+    private func resolveLeaderBalance(electionTimeoutMs: Int) throws -> NodeConfig.LeaderBalance {
+        let intervalMs = raft?.leader_balance_interval_ms ?? 3_000
+        let balance = NodeConfig.LeaderBalance(
+            intervalMs: intervalMs == 0 ? nil : intervalMs, cooldownMs: raft?.leader_balance_cooldown_ms ?? 5_000,
+            transfersPerCheckMax: raft?.leader_balance_transfers_max ?? 8)
+        guard intervalMs == 0 || (100...3_600_000).contains(intervalMs) else {
+            throw ConfigError("raft.leader_balance_interval_ms must be 0 (off) or 100 to 3600000, not \(intervalMs)")
+        }
+        // A shorter cool-down could retry a transfer the core has not abandoned yet.
+        guard (electionTimeoutMs...3_600_000).contains(balance.cooldownMs) else {
+            throw ConfigError("raft.leader_balance_cooldown_ms must be at least raft.election_timeout_ms "
+                + "(\(electionTimeoutMs)) and at most 3600000, not \(balance.cooldownMs)")
+        }
+        guard (1...10_000).contains(balance.transfersPerCheckMax) else {
+            throw ConfigError("raft.leader_balance_transfers_max must be 1 to 10000, not \(balance.transfersPerCheckMax)")
+        }
+        return balance
     }
 
     private func resolveLog() throws -> NodeConfig.LogDefaults {

@@ -33,9 +33,17 @@ import Testing
         let example = try NodeConfig.load(toml: String(contentsOf: url, encoding: .utf8))
         let defaults = try NodeConfig.load(toml: Self.minimal)
         #expect(example.raft == defaults.raft)
+        #expect(example.leaderBalance == defaults.leaderBalance)
         #expect(example.log == defaults.log)
         #expect(example.kafka == defaults.kafka)
         #expect(example.unsafeTesting == .off)
+    }
+
+    @Test func leaderBalancingIsOnByDefaultAndAnIntervalOfZeroTurnsItOff() throws {
+        let defaults = try NodeConfig.load(toml: Self.minimal)
+        #expect(defaults.leaderBalance == .init(intervalMs: 3_000, cooldownMs: 5_000, transfersPerCheckMax: 8))
+        let off = try NodeConfig.load(toml: Self.minimal, overrides: ["raft.leader_balance_interval_ms=0"])
+        #expect(off.leaderBalance.intervalMs == nil)
     }
 
     @Test func commandLineOverridesReplaceFileValuesAndCreateSections() throws {
@@ -57,6 +65,9 @@ import Testing
         (minimal.replacingOccurrences(of: "\"1@127.0.0.1:19093\", ", with: ""), "1, 3 or 5"),
         (minimal.replacingOccurrences(of: "3@", with: "2@"), "twice"),
         (minimal + "\n[raft]\nheartbeat_interval_ms = 400", "3 heartbeat intervals"),
+        (minimal + "\n[raft]\nleader_balance_interval_ms = 50", "leader_balance_interval_ms"),
+        (minimal + "\n[raft]\nleader_balance_cooldown_ms = 500", "at least raft.election_timeout_ms"),
+        (minimal + "\n[raft]\nleader_balance_transfers_max = 0", "leader_balance_transfers_max"),
         (minimal + "\n[log]\nsegment_bytes = 10", "log.segment_bytes"),
         (minimal + "\n[log]\nretention_bytes = 1024", "log.retention_bytes"),
         (minimal + "\n[kafka]\ndefault_replication_factor = 0", "default_replication_factor"),

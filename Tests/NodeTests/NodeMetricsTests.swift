@@ -102,7 +102,7 @@ import Glibc
         #expect(try #require(scraped).body.contains("tributary_unsafe_testing") == false)
     }
 
-    @Test func scrapesFollowTheHostRemovedGroupsAndPeersVanishAndCountersReachTheHostTotals() {
+    @Test func scrapesFollowTheHostRemovedGroupsAndPeersVanishAndCountersReachTheNodeTotals() {
         let metrics = NodeMetrics()
         func group(_ id: UInt64, role: Role, last: UInt64, commit: UInt64) -> GroupStatus {
             GroupStatus(
@@ -115,7 +115,7 @@ import Glibc
         let first = Self.samples(String(decoding: metrics.render(.init(
             groups: [group(3, role: .candidate, last: 9, commit: 6), group(4, role: .follower, last: 2, commit: 5)],
             peers: [PeerID(2): .connected, PeerID(3): .backoff(failures: 2, delay: .milliseconds(40))],
-            counters: counters, pendingJobCount: 3, offloadInFlightCount: 1)), as: UTF8.self))
+            counters: counters, leaderBalanceTransfers: 1, pendingJobCount: 3, offloadInFlightCount: 1)), as: UTF8.self))
         #expect(first["tributary_raft_role{group=\"3\"}"] == 1)
         #expect(first["tributary_raft_commit_lag{group=\"3\"}"] == 3)
         #expect(first["tributary_raft_commit_lag{group=\"4\"}"] == 0, "a commit index past the log is no lag")
@@ -126,13 +126,15 @@ import Glibc
         #expect(first["tributary_peer_connected{peer=\"2\"}"] == 1)
         #expect(first["tributary_peer_connected{peer=\"3\"}"] == 0)
         #expect(first["tributary_raft_frames_sent_total"] == 5)
+        #expect(first["tributary_leader_balance_transfers_total"] == 1)
         #expect(first["tributary_loop_pending_jobs"] == 3 && first["tributary_loop_offloads_in_flight"] == 1)
 
         counters.framesSent = 12
         let second = Self.samples(String(decoding: metrics.render(.init(
             groups: [group(4, role: .leader, last: 5, commit: 5)], peers: [PeerID(3): .connected],
-            counters: counters, pendingJobCount: 0, offloadInFlightCount: 0)), as: UTF8.self))
+            counters: counters, leaderBalanceTransfers: 4, pendingJobCount: 0, offloadInFlightCount: 0)), as: UTF8.self))
         #expect(second["tributary_raft_frames_sent_total"] == 12)
+        #expect(second["tributary_leader_balance_transfers_total"] == 4)
         #expect(second["tributary_raft_role{group=\"4\"}"] == 2)
         #expect(!second.keys.contains { $0.contains("group=\"3\"") }, "group 3 left the host")
         #expect(second["tributary_peer_connected{peer=\"2\"}"] == nil)

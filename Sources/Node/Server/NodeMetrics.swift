@@ -16,6 +16,8 @@ final class NodeMetrics {
     private let hostCounters: [(value: KeyPath<RaftHostCounters, UInt64>, counter: Counter)]
     private var countersSeen = RaftHostCounters()
     private let pendingJobs: Gauge
+    private let leaderBalanceTransfers: Counter
+    private var leaderBalanceTransfersSeen: UInt64 = 0
     private let offloadsInFlight: Gauge
 
     /// - Parameter unsafeTesting: the TEST-ONLY settings that are on (``NodeConfig/UnsafeTesting``);
@@ -31,6 +33,9 @@ final class NodeMetrics {
         hostCounters = Self.hostCounterDescriptors.map { value, name, help in
             (value, registry.makeCounter(descriptor: Self.name(name, unit: "total", help: help)))
         }
+        leaderBalanceTransfers = registry.makeCounter(descriptor: Self.name(
+            "leader_balance_transfers", unit: "total",
+            help: "Leadership transfers this node started to hand partitions to their preferred replicas."))
         pendingJobs = registry.makeGauge(descriptor: Self.name(
             "loop_pending_jobs", unit: "", help: "Jobs submitted to the node's event loop from other threads, not yet run."))
         offloadsInFlight = registry.makeGauge(descriptor: Self.name(
@@ -45,6 +50,8 @@ final class NodeMetrics {
         var peers: [PeerID: PeerLinkState]
         /// The host's running totals.
         var counters: RaftHostCounters
+        /// Leadership transfers the leader balancer started.
+        var leaderBalanceTransfers: UInt64
         /// The event loop's cross-thread job queue depth.
         var pendingJobCount: Int
         /// The event loop's offloaded disk jobs in flight.
@@ -61,6 +68,9 @@ final class NodeMetrics {
             if now > seen { counter.increment(by: Int64(now - seen)) }
         }
         countersSeen = sample.counters
+        precondition(sample.leaderBalanceTransfers >= leaderBalanceTransfersSeen, "the balance transfer count only grows")
+        leaderBalanceTransfers.increment(by: Int64(sample.leaderBalanceTransfers - leaderBalanceTransfersSeen))
+        leaderBalanceTransfersSeen = sample.leaderBalanceTransfers
         pendingJobs.set(Int64(sample.pendingJobCount))
         offloadsInFlight.set(Int64(sample.offloadInFlightCount))
         return registry.emitToBuffer()

@@ -7,7 +7,8 @@ import Transport
 /// What the node does with the cluster metadata, on its loop every housekeeping round
 /// (``NodeServer/housekeepingInterval``): apply the committed controller log, register itself,
 /// keep liveness current (controller leader only), host exactly the partition groups the
-/// metadata gives it, connect to every registered node, and report the groups it leads.
+/// metadata gives it, connect to every registered node, report the groups it leads, and hand
+/// them to their preferred replicas (``balanceLeaders()``).
 extension NodeServer {
     /// Housekeeping rounds between two leader reports to every peer.
     static let leaderReportEveryRounds: UInt64 = 5
@@ -26,6 +27,7 @@ extension NodeServer {
             addControllerLearners()
         }
         if housekeepingRounds % Self.leaderReportEveryRounds == 0 { reportLeadership() }
+        balanceLeaders()
     }
 
     /// Applies newly committed controller commands and reconciles what they changed.

@@ -42,6 +42,10 @@ public final class NodeServer: @unchecked Sendable {
     var wasRemoved = false
     var isStopping = false
     var housekeepingRounds: UInt64 = 0
+    /// Hands led partitions to their preferred replicas; nil when balancing is off.
+    var leaderBalancer: LeaderBalancer?
+    /// Leadership transfers the balancer started (for `/metrics`).
+    var leaderBalanceTransfers: UInt64 = 0
     /// How often the node applies metadata, registers, reconciles and reports leaders.
     static let housekeepingInterval: Duration = .milliseconds(100)
     /// Nodes that may connect before this node knows of them (new nodes reaching the controller
@@ -53,6 +57,13 @@ public final class NodeServer: @unchecked Sendable {
         self.loop = loop
         self.logger = logger
         self.metrics = NodeMetrics(unsafeTesting: config.unsafeTesting.enabledNames)
+        self.leaderBalancer = config.leaderBalance.intervalMs.map { intervalMs in
+            let roundMs = Int(Self.housekeepingInterval / .milliseconds(1))
+            return LeaderBalancer(policy: .init(
+                checkIntervalRounds: UInt64(max(1, intervalMs / roundMs)),
+                cooldownRounds: UInt64((config.leaderBalance.cooldownMs + roundMs - 1) / roundMs),
+                transfersPerCheckMax: config.leaderBalance.transfersPerCheckMax))
+        }
     }
 
     /// Claims the data directory, binds the peer and admin listeners and starts the node's
@@ -185,6 +196,7 @@ public final class NodeServer: @unchecked Sendable {
     var metricsSample: NodeMetrics.Sample {
         NodeMetrics.Sample(
             groups: groupStatuses, peers: peerStates, counters: host?.counters ?? RaftHostCounters(),
+            leaderBalanceTransfers: leaderBalanceTransfers,
             pendingJobCount: loop.pendingJobCount, offloadInFlightCount: loop.offloadInFlightCount)
     }
 
