@@ -15,7 +15,8 @@ import TributaryClient
         let root = NSTemporaryDirectory() + "tributary-learner-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: root) }
         let (voterConfig, voterClient, _) = try loneNodeConfig(directory: root + "/n1")
-        let learnerConfig = try Self.learnerConfig(directory: root + "/n2", voter: voterConfig)
+        // Node 2's configuration names node 1 as the only controller voter.
+        let learnerConfig = try loneNodeConfig(directory: root + "/n2", nodeID: 2, voter: "1@\(voterConfig.listen.peer)").config
         let voter = try await NodeServer.start(config: voterConfig, logger: Logger(label: "learner-test-n1"))
         let learner = try await NodeServer.start(config: learnerConfig, logger: Logger(label: "learner-test-n2"))
 
@@ -41,25 +42,6 @@ import TributaryClient
         #expect(await poll { try await Self.hostedPartitionCount(restarted) == 2 })
         await restarted.stop()
         await voter.stop()
-    }
-
-    /// Node 2, whose configuration names node 1 as the only controller voter.
-    static func learnerConfig(directory: String, voter: NodeConfig) throws -> NodeConfig {
-        let peer = try #require(freePort()), client = try #require(freePort()), admin = try #require(freePort())
-        return try NodeConfig.load(toml: """
-            node_id = 2
-            data_dir = "\(directory)"
-            [listen]
-            peer = "127.0.0.1:\(peer)"
-            client = "127.0.0.1:\(client)"
-            admin = "127.0.0.1:\(admin)"
-            [controller]
-            voters = ["1@\(voter.listen.peer)"]
-            [raft]
-            tick_ms = 10
-            election_timeout_ms = 100
-            heartbeat_interval_ms = 30
-            """)
     }
 
     static func isReady(_ node: NodeServer) async throws -> Bool {

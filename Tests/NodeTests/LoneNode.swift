@@ -24,21 +24,26 @@ func freePort() -> UInt16? {
 }
 
 
-/// The configuration of a node that is the only controller voter, on free loopback ports, with
-/// fast Raft timings; its data directory is `directory`.
+/// The configuration of a node on free loopback ports, with fast Raft timings; its data
+/// directory is `directory`.
+/// - Parameters:
+///   - nodeID: the node's id.
+///   - voter: the one controller voter, `id@host:port`; nil: this node itself (a lone node).
+///   - extraTOML: more settings appended to the file (a section of its own).
 /// - Returns: the configuration and its client and admin ports.
-/// - Parameter extraTOML: more settings appended to the file (a section of its own).
-func loneNodeConfig(directory: String, extraTOML: String = "") throws -> (config: NodeConfig, client: UInt16, admin: UInt16) {
+func loneNodeConfig(
+    directory: String, nodeID: Int = 1, voter: String? = nil, extraTOML: String = ""
+) throws -> (config: NodeConfig, client: UInt16, admin: UInt16) {
     let peer = try #require(freePort()), client = try #require(freePort()), admin = try #require(freePort())
     let config = try NodeConfig.load(toml: """
-        node_id = 1
+        node_id = \(nodeID)
         data_dir = "\(directory)"
         [listen]
         peer = "127.0.0.1:\(peer)"
         client = "127.0.0.1:\(client)"
         admin = "127.0.0.1:\(admin)"
         [controller]
-        voters = ["1@127.0.0.1:\(peer)"]
+        voters = ["\(voter ?? "\(nodeID)@127.0.0.1:\(peer)")"]
         [raft]
         tick_ms = 10
         election_timeout_ms = 100
