@@ -55,7 +55,10 @@ final class PartitionReplica {
         }
         var hardState = state.hardState
         // The commit index on disk may lag (it is written lazily) but never leads the durable log.
-        hardState.commit = min(hardState.commit, LogIndex(offset: log.nextOffset).previous)
+        // Everything below the log start was committed (only committed entries are removed, and
+        // an installed start is the leader's), however far the stored index lags.
+        hardState.commit = max(
+            min(hardState.commit, LogIndex(offset: log.nextOffset).previous), LogIndex(offset: log.logStartOffset).previous)
         self.directory = directory
         self.raftLog = PartitionRaftLog(log: log)
         self.writtenState = state
