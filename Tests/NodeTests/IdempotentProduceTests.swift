@@ -89,13 +89,4 @@ import TributaryClient
         let partition = try #require(response.responses.first?.partitionResponses.first)
         return (partition.errorCode, partition.baseOffset)
     }
-
-    /// Polls `condition` every 10 ms, at most 1,000 times.
-    private static func poll(_ condition: () async throws -> Bool) async -> Bool {
-        for _ in 0..<1_000 {
-            if (try? await condition()) == true { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return false
-    }
 }

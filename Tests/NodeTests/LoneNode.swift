@@ -47,3 +47,12 @@ func loneNodeConfig(directory: String, extraTOML: String = "") throws -> (config
         """)
     return (config, client, admin)
 }
+
+/// Polls `condition` every 10 ms, at most 1,000 times; whether it held.
+func poll(_ condition: () async throws -> Bool) async -> Bool {
+    for _ in 0..<1_000 {
+        if (try? await condition()) == true { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return false
+}
