@@ -54,8 +54,9 @@ extension RaftHost {
             return completion(.failure(.invalidBatch("log start \(offset) is past the high-water mark \(highWatermark)")))
         }
         guard offset > replica.log.logStartOffset else { return completion(.success(replica.log.logStartOffset)) }
-        let start = offset < replica.log.nextOffset ? replica.entryStart(containing: offset) : offset
-        guard let start, start > replica.log.logStartOffset else { return completion(.success(replica.log.logStartOffset)) }
+        let found = offset < replica.log.nextOffset ? replica.entryStart(containing: offset) : offset
+        guard let start = found else { return completion(.failure(.storageFailed("cannot read the entry holding offset \(offset)"))) }
+        guard start > replica.log.logStartOffset else { return completion(.success(replica.log.logStartOffset)) }
         submit(EntryBatchCoding.logStartBatch(startingAt: start), to: group, awaitsApply: true) { [weak self] result in
             completion(result.map { _ in self?.groups[group]?.replica.log.logStartOffset ?? start })
         }
