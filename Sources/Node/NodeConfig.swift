@@ -89,6 +89,9 @@ public struct NodeConfig: Sendable, Equatable {
         public var scrubBytesPerSecond: Int64
         /// Time from the end of one scrub pass over a partition to the start of the next.
         public var scrubIntervalMs: Int64
+        /// How often every partition is checked for segments its retention has expired
+        /// (Kafka's `log.retention.check.interval.ms`).
+        public var retentionCheckIntervalMs: Int64
     }
 
     /// Kafka-facing defaults.

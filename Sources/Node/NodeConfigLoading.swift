@@ -122,6 +122,7 @@ private struct ConfigFile: Decodable {
         var retention_bytes: Int64?
         var scrub_bytes_per_second: Int64?
         var scrub_interval_ms: Int64?
+        var retention_check_interval_ms: Int64?
     }
     struct KafkaSection: Decodable {
         var auto_create_topics: Bool?
@@ -231,7 +232,8 @@ private struct ConfigFile: Decodable {
             retentionMs: log?.retention_ms ?? 7 * 24 * 3_600_000,
             retentionBytes: log?.retention_bytes,
             scrubBytesPerSecond: log?.scrub_bytes_per_second ?? 16 << 20,
-            scrubIntervalMs: log?.scrub_interval_ms ?? 7 * 24 * 3_600_000)
+            scrubIntervalMs: log?.scrub_interval_ms ?? 7 * 24 * 3_600_000,
+            retentionCheckIntervalMs: log?.retention_check_interval_ms ?? 300_000)
         guard (1 << 20...1 << 30).contains(defaults.segmentBytes) else {
             throw ConfigError("log.segment_bytes must be 1 MiB to 1 GiB, not \(defaults.segmentBytes)")
         }
@@ -247,6 +249,9 @@ private struct ConfigFile: Decodable {
             throw ConfigError("log.scrub_bytes_per_second must be 64 KiB to 4 GiB, not \(defaults.scrubBytesPerSecond)")
         }
         guard defaults.scrubIntervalMs >= 1_000 else { throw ConfigError("log.scrub_interval_ms must be at least 1000") }
+        guard defaults.retentionCheckIntervalMs >= 1_000 else {
+            throw ConfigError("log.retention_check_interval_ms must be at least 1000")
+        }
         return defaults
     }
 

@@ -158,6 +158,11 @@ public struct RaftCore<Log: RaftLogReader> {
     /// The membership that decides elections and commits: the latest in the log, even uncommitted.
     public var latestMembership: Membership { activeMembership }
 
+    /// The last index whose entry the caller has been handed in `Ready.committedEntries` and
+    /// reported done (`advance()`); a prefix removed must stay at or below it, since entries
+    /// above it are still to be handed out.
+    public var appliedIndex: LogIndex { log.applied }
+
     /// The first index of the log (after prefix removal or an installed log start).
     public var firstIndex: LogIndex { log.firstIndex }
 

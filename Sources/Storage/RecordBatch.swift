@@ -53,6 +53,16 @@ public struct RecordBatch: Sendable, Equatable {
     /// Whether this is a control batch.
     public var isControl: Bool { header.isControl }
 
+    /// Whether `bytes`, the start of a batch, has the control attribute, read from the attributes
+    /// field alone (no framing or CRC check): for bytes already checked when they were stored,
+    /// where checking every batch again only to find the rare control batch would cost a CRC each.
+    /// False when `bytes` is too short to hold the field.
+    public static func hasControlAttribute(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count >= RecordBatchLayout.headerBytes else { return false }
+        let raw = Int16(bitPattern: UInt16(bytes[RecordBatchLayout.attributes]) << 8 | UInt16(bytes[RecordBatchLayout.attributes + 1]))
+        return RecordBatchAttributes(rawValue: raw).contains(.control)
+    }
+
     /// Sets the base offset and leader epoch (the leader's stamping); the CRC stays valid because
     /// neither field is covered by it.
     public mutating func stamp(baseOffset: Offset, leaderEpoch: LeaderEpoch) {

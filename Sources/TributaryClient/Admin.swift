@@ -102,6 +102,34 @@ public struct Admin: Sendable {
         return wanted.compactMap { metadata.topics[$0] }
     }
 
+    /// Removes the records of `partition` before `offset` (DeleteRecords, sent to its leader and
+    /// retried across leader moves): its log start moves there on every replica.
+    /// - Parameters:
+    ///   - partition: the partition.
+    ///   - offset: the new first offset; -1 for the high-water mark (every committed record).
+    /// - Returns: the partition's log start afterwards (Kafka's low watermark). Tributary removes
+    ///   whole batches: for an offset inside a batch it is that batch's first offset.
+    /// - Throws: ``KafkaClientError`` with the broker's error (OFFSET_OUT_OF_RANGE past the
+    ///   high-water mark, ...).
+    public func deleteRecords(in partition: TopicPartition, before offset: Int64) async throws -> Int64 {
+        let request = DeleteRecordsRequest(
+            topics: [.init(name: partition.topic, partitions: [.init(partitionIndex: partition.partition, offset: offset)])],
+            timeoutMs: operationTimeout.int32Milliseconds)
+        return try await client.withRetries("delete records of \(partition)") { client in
+            let leader = try await client.leader(of: partition)
+            let response = try await client.connection(toNode: leader).send(request)
+            guard let result = response.topics.first?.partitions.first else {
+                throw KafkaClientError(.malformedResponse, "DeleteRecords answered no partition")
+            }
+            let code = ErrorCode(rawValue: result.errorCode)
+            if code == .notLeaderOrFollower { await client.invalidate(topic: partition.topic) }
+            guard code == .noError else {
+                throw KafkaClientError(.broker(code), "delete records of \(partition) before \(offset): \(code)")
+            }
+            return result.lowWatermark
+        }
+    }
+
     /// Sends to the controller, retrying while any topic answers NOT_CONTROLLER.
     private func sendToController<Request: KafkaRequestMessage>(
         _ request: Request, _ what: String, outcomes: @escaping @Sendable (Request.Response) -> [(String, ErrorCode)]

@@ -26,6 +26,7 @@ public struct ApiVersionRanges: Sendable, Equatable {
         .createTopics: 2...7,
         .deleteTopics: 1...5,
         .createPartitions: 0...3,
+        .deleteRecords: 0...2,
         .findCoordinator: 1...3,
         .joinGroup: 1...9,
         .syncGroup: 1...5,

@@ -9,12 +9,12 @@ struct TopicsCommand: AsyncParsableCommand {
         abstract: "Create, list, describe, alter and delete topics.",
         discussion: """
             Talks to the cluster over the Kafka protocol (CreateTopics, Metadata, DeleteTopics, \
-            CreatePartitions, IncrementalAlterConfigs). A request the cluster does not serve yet \
+            CreatePartitions, IncrementalAlterConfigs, DeleteRecords). A request the cluster does not serve yet \
             fails with the broker's answer and exit status 1.
             """,
         subcommands: [
             TopicsCreateCommand.self, TopicsListCommand.self, TopicsDescribeCommand.self,
-            TopicsAlterCommand.self, TopicsDeleteCommand.self,
+            TopicsAlterCommand.self, TopicsDeleteCommand.self, TopicsDeleteRecordsCommand.self,
         ])
 }
 
@@ -136,6 +136,44 @@ struct TopicsDeleteCommand: AsyncParsableCommand {
         try await cluster.withClient("topics delete") { client in
             try await Admin(client: client).deleteTopic(name)
             print("deleted topic \(name)")
+        }
+    }
+}
+
+/// `tributary topics delete-records NAME --partition P --before OFFSET`.
+struct TopicsDeleteRecordsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete-records",
+        abstract: "Delete a partition's records before an offset.",
+        discussion: """
+            Moves the partition's log start to --before on every replica (Kafka's DeleteRecords) \
+            and prints where the partition starts now. Records are removed in whole batches: for \
+            an offset inside a batch the partition starts at that batch's first offset. --before \
+            -1 deletes every committed record. Exit status 1 when the broker refuses (an offset \
+            past the partition's end is OFFSET_OUT_OF_RANGE; internal topics are \
+            INVALID_TOPIC_EXCEPTION).
+            """)
+
+    @OptionGroup var cluster: ClusterOptions
+
+    @Argument(help: "The topic's name.")
+    var name: String
+
+    @Option(name: .long, help: "The partition.")
+    var partition: Int32
+
+    @Option(name: .long, help: "The first offset to keep; -1 for the end of the committed records.")
+    var before: Int64
+
+    func validate() throws {
+        guard partition >= 0 else { throw ValidationError("--partition must be >= 0") }
+        guard before >= -1 else { throw ValidationError("--before must be an offset >= 0, or -1") }
+    }
+
+    func run() async throws {
+        try await cluster.withClient("topics delete-records") { client in
+            let start = try await Admin(client: client).deleteRecords(in: TopicPartition(name, partition), before: before)
+            print("partition \(name)-\(partition) now starts at offset \(start)")
         }
     }
 }

@@ -200,10 +200,10 @@ final class HostCluster: @unchecked Sendable {
         }
     }
 
-    /// The stored bytes of `group`'s log on node `id`, read in bounded pieces.
-    func logBytes(of id: NodeID, group: RaftGroupID) async throws -> [UInt8] {
+    /// The stored bytes of `group`'s log on node `id` from `offset`, read in bounded pieces.
+    func logBytes(of id: NodeID, group: RaftGroupID, from offset: Offset = 0) async throws -> [UInt8] {
         var bytes: [UInt8] = []
-        var next = Offset(0)
+        var next = offset
         while true {
             let from = next
             let read = try await hosts[id]!.run { try $0.read(group, from: from, maxBytes: 64 << 10) }

@@ -18,11 +18,24 @@ import Testing
         pending.add(Self.range(4, 4), term: Term(1), deadlineTick: 10, completion: outcomes.record(2))
         pending.add(Self.range(5, 6), term: Term(1), deadlineTick: 10, completion: outcomes.record(3))
         // Index 4 now holds another term's entry; the commit stops inside the third proposal.
-        pending.resolve(commit: LogIndex(5)) { $0 == LogIndex(4) ? Term(2) : Term(1) }
+        pending.resolve(commit: LogIndex(5), applied: LogIndex(5)) { $0 == LogIndex(4) ? Term(2) : Term(1) }
         #expect(outcomes.byTag[1] == .success(Offset(1)...Offset(2)))
         #expect(outcomes.byTag[2] == .failure(.superseded))
         #expect(outcomes.byTag[3] == nil)
         #expect(pending.count == 1)
+    }
+
+    @Test func aProposalAwaitingItsApplicationCompletesOnlyOnceAppliedAndHoldsBackTheOnesAfterIt() {
+        var pending = PendingProposals()
+        let outcomes = Outcomes()
+        pending.add(Self.range(2, 2), term: Term(1), deadlineTick: 10, awaitsApply: true, completion: outcomes.record(1))
+        pending.add(Self.range(3, 4), term: Term(1), deadlineTick: 10, completion: outcomes.record(2))
+        pending.resolve(commit: LogIndex(4), applied: LogIndex(1)) { _ in Term(1) }
+        #expect(outcomes.byTag.isEmpty, "committed, not applied yet")
+        pending.resolve(commit: LogIndex(4), applied: LogIndex(2)) { _ in Term(1) }
+        #expect(outcomes.byTag[1] == .success(Offset(1)...Offset(1)))
+        #expect(outcomes.byTag[2] == .success(Offset(2)...Offset(3)))
+        #expect(pending.count == 0)
     }
 
     @Test func aLeaderAppendingBelowItsOwnPendingProposalsSupersedesThem() {

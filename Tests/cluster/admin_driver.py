@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """One Kafka admin step against a running Tributary cluster, with kafka-python's KafkaAdminClient
-(DeleteTopics, CreatePartitions, DescribeConfigs, IncrementalAlterConfigs, Metadata).
+(DeleteTopics, CreatePartitions, DescribeConfigs, IncrementalAlterConfigs, DeleteRecords, Metadata),
+and its producer and consumer around DeleteRecords.
 
     admin_driver.py BOOTSTRAP STEP ARGS...
 
@@ -21,6 +22,10 @@ Steps (each prints one line saying what it saw, exits 0 when it saw what it expe
     delete TOPIC                       DeleteTopics succeeds
     delete-fails TOPIC ERROR           DeleteTopics fails with ERROR
     absent TOPIC                       wait until Metadata no longer lists the topic
+    produce TOPIC PARTITION COUNT      produce COUNT records one at a time (one batch each); prints their offsets
+    delete-records TOPIC PARTITION OFFSET      DeleteRecords before OFFSET succeeds with low_watermark OFFSET
+    delete-records-fails TOPIC PARTITION OFFSET ERROR   DeleteRecords before OFFSET fails with ERROR
+    earliest TOPIC PARTITION OFFSET    the earliest offset is OFFSET, and a consumer from earliest reads OFFSET first
 
 Waits are bounded (WAIT_S); they poll, because a node other than the one that took a change
 learns of it a moment later, as with Kafka's brokers.
@@ -28,6 +33,7 @@ learns of it a moment later, as with Kafka's brokers.
 import sys
 import time
 
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import AlterConfigOp, ConfigResource, ConfigResourceType, KafkaAdminClient
 import kafka.errors as Errors
 
@@ -159,6 +165,37 @@ def step(client, name, args):
             topics = client.list_topics()
             return topic not in topics, f"topics: {sorted(topics)}"
         return poll(gone)
+    if name == "produce":
+        topic, partition, count = args[0], int(args[1]), int(args[2])
+        producer = KafkaProducer(bootstrap_servers=client.config["bootstrap_servers"], acks="all", linger_ms=0)
+        try:
+            # One send at a time, each waited for: every record is a batch of its own.
+            offsets = [producer.send(topic, b"record-%d" % i, partition=partition).get(timeout=WAIT_S).offset for i in range(count)]
+        finally:
+            producer.close()
+        return len(offsets) == count, " ".join(map(str, offsets))
+    if name == "delete-records":
+        topic, partition, offset = args[0], int(args[1]), int(args[2])
+        result = client.delete_records({TopicPartition(topic, partition): offset})
+        low = result[TopicPartition(topic, partition)]["low_watermark"]
+        return low == offset, f"low_watermark {low}"
+    if name == "delete-records-fails":
+        topic, partition, offset, error = args[0], int(args[1]), int(args[2]), args[3]
+        return expect_error(error, lambda: client.delete_records({TopicPartition(topic, partition): offset}))
+    if name == "earliest":
+        topic, partition, offset = args[0], int(args[1]), int(args[2])
+        tp = TopicPartition(topic, partition)
+        consumer = KafkaConsumer(
+            bootstrap_servers=client.config["bootstrap_servers"], auto_offset_reset="earliest", enable_auto_commit=False,
+            consumer_timeout_ms=WAIT_S * 1000)
+        try:
+            consumer.assign([tp])
+            beginning = consumer.beginning_offsets([tp])[tp]
+            first = next(iter(consumer), None)
+        finally:
+            consumer.close()
+        seen = first.offset if first is not None else None
+        return beginning == offset and seen == offset, f"beginning {beginning}, first record read at {seen}"
     raise SystemExit(f"unknown step {name!r} (see the docstring)")
 
 

@@ -40,9 +40,9 @@ final class HostedGroup {
             scrubPasses: scrub.passesCompleted)
     }
 
-    /// Completes the proposals the commit index has passed.
+    /// Completes the proposals the commit index (or, for those awaiting it, the applied index) has passed.
     func resolveProposals() {
         let core = replica.core
-        proposals.resolve(commit: core.commitIndex) { core.term(at: $0) }
+        proposals.resolve(commit: core.commitIndex, applied: core.appliedIndex) { core.term(at: $0) }
     }
 }

@@ -21,6 +21,54 @@ extension RaftHost {
         completion: @escaping (Result<ClosedRange<Offset>, ProposalFailure>) -> Void
     ) -> ClosedRange<Offset>? {
         assertInLoop()
+        guard !batch.isControl, batch.header.totalBytes <= options.logOptions.limits.batchBytesMax else {
+            completion(.failure(.invalidBatch("control batch or over \(options.logOptions.limits.batchBytesMax) bytes")))
+            return nil
+        }
+        return submit(batch, to: group, awaitsApply: false, completion: completion)
+    }
+
+    /// Proposes to move `group`'s log start forward to `offset` on every replica (DeleteRecords):
+    /// a log-start entry that each replica applies once committed. `completion` runs on the loop
+    /// once this replica applied it, with the log start then (at least `offset`, unless
+    /// `offset` lies inside a batch: see below), or with why it failed.
+    ///
+    /// Raft removes whole entries, so a start inside a batch moves to that batch's first offset
+    /// (the records of that batch below `offset` stay readable), never past what was asked.
+    /// An `offset` at or below the log start completes at once, with nothing proposed.
+    /// - Parameter offset: at most the high-water mark (the commit); beyond it the proposal fails
+    ///   with ``ProposalFailure/invalidBatch(_:)``.
+    public func proposeLogStart(
+        _ offset: Offset, to group: RaftGroupID, completion: @escaping (Result<Offset, ProposalFailure>) -> Void
+    ) {
+        assertInLoop()
+        let hosted: HostedGroup
+        switch servingGroup(group) {
+        case .success(let found): hosted = found
+        case .failure(let failure): return completion(.failure(failure))
+        }
+        let replica = hosted.replica
+        guard replica.core.currentRole == .leader else { return completion(.failure(.notLeader(leaderHint: replica.core.currentLeader))) }
+        let highWatermark = hosted.status.highWatermark
+        guard offset <= highWatermark else {
+            return completion(.failure(.invalidBatch("log start \(offset) is past the high-water mark \(highWatermark)")))
+        }
+        guard offset > replica.log.logStartOffset else { return completion(.success(replica.log.logStartOffset)) }
+        let found = offset < replica.log.nextOffset ? replica.entryStart(containing: offset) : offset
+        guard let start = found else { return completion(.failure(.storageFailed("cannot read the entry holding offset \(offset)"))) }
+        guard start > replica.log.logStartOffset else { return completion(.success(replica.log.logStartOffset)) }
+        submit(EntryBatchCoding.logStartBatch(startingAt: start), to: group, awaitsApply: true) { [weak self] result in
+            completion(result.map { _ in self?.groups[group]?.replica.log.logStartOffset ?? start })
+        }
+    }
+
+    /// Proposes `batch` to `group` (see ``propose(_:to:completion:)``); with `awaitsApply`,
+    /// `completion` waits until the replica applied it.
+    @discardableResult
+    private func submit(
+        _ batch: RecordBatch, to group: RaftGroupID, awaitsApply: Bool,
+        completion: @escaping (Result<ClosedRange<Offset>, ProposalFailure>) -> Void
+    ) -> ClosedRange<Offset>? {
         let hosted: HostedGroup
         switch servingGroup(group) {
         case .success(let found): hosted = found
@@ -30,9 +78,6 @@ extension RaftHost {
         }
         let indexes: ClosedRange<LogIndex>
         do throws(ProposalFailure) {
-            guard !batch.isControl, batch.header.totalBytes <= options.logOptions.limits.batchBytesMax else {
-                throw .invalidBatch("control batch or over \(options.logOptions.limits.batchBytesMax) bytes")
-            }
             guard hosted.proposals.count < options.pendingProposalCountMax else { throw .tooManyPending }
             do {
                 indexes = try hosted.replica.propose(batch)
@@ -47,7 +92,7 @@ extension RaftHost {
         }
         hosted.proposals.add(
             indexes, term: hosted.replica.core.currentTerm, deadlineTick: tickCount + UInt64(options.proposalTimeoutTicks),
-            completion: completion)
+            awaitsApply: awaitsApply, completion: completion)
         markDirty(group)
         return indexes.lowerBound.offset...indexes.upperBound.offset
     }

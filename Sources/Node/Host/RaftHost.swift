@@ -38,6 +38,11 @@ public final class RaftHost: @unchecked Sendable {
     public var onStatusChange: ((GroupStatus) -> Void)?
     /// What the host did so far.
     public internal(set) var counters = RaftHostCounters()
+    /// The retention each group's log is kept to, checked every
+    /// ``RaftHostOptions/retentionCheckIntervalTicks``. A group without an entry is never trimmed
+    /// by retention: the controller log (replayed from its start at every boot) and internal
+    /// topics such as `__consumer_offsets` (group offsets would vanish; it is not compacted).
+    public var retentionPolicies: [RaftGroupID: RetentionPolicy] = [:]
 
     let send: (NodeID, PeerFrame) -> SendOutcome
     var groups: [RaftGroupID: HostedGroup] = [:]
@@ -47,6 +52,8 @@ public final class RaftHost: @unchecked Sendable {
     var tickCount: UInt64 = 0
     /// The group whose scrub pass is under way (``scrubTurn()``).
     var scrubbing: RaftGroupID?
+    /// Where the retention sweep stands (``retentionTurn()``).
+    var sweep = RetentionSweep()
     var isClosed = false
     let cycleTimer: LoopTimer
     private let tickTimer: LoopTimer
@@ -197,6 +204,7 @@ public final class RaftHost: @unchecked Sendable {
             dirtyGroups.insert(group.id)
         }
         scrubTurn()
+        retentionTurn()
         // Now rather than at the end of the turn, so this tick's heartbeats leave together.
         runCycle()
     }

@@ -24,6 +24,8 @@ public struct RaftHostCounters: Sendable, Equatable {
     public var scrubPasses: UInt64 = 0
     /// Scrub reads that found damage (each cut a replica to refill it).
     public var scrubDamageFound: UInt64 = 0
+    /// Segments retention deleted (a replica's log start moved past them).
+    public var retentionSegmentsDeleted: UInt64 = 0
 
     /// All zero.
     public init() {}

@@ -30,6 +30,12 @@ public struct RaftHostOptions: Sendable {
     /// Ticks between the end of one scrub pass over a log and the start of the next. A replica
     /// opened (started, or reopened after damage) is scrubbed at once.
     public var scrubIntervalTicks: UInt64
+    /// Ticks from the start of one retention pass over the hosted groups to the start of the
+    /// next (Kafka's `log.retention.check.interval.ms`).
+    public var retentionCheckIntervalTicks: UInt64
+    /// Groups a retention pass checks per tick, at most: each check may delete segments and
+    /// rewrite `partition.state` (an fsync) on the loop, so a pass over many groups is spread.
+    public var retentionGroupsPerTick: Int
     /// Options of every partition log opened (`create` is implied).
     public var logOptions: PartitionLogOptions
 
@@ -50,6 +56,8 @@ public struct RaftHostOptions: Sendable {
         syncJobsPerCycleMax: Int = 4,
         scrubBytesPerTick: Int = 1 << 20,
         scrubIntervalTicks: UInt64 = 7 * 24 * 36_000,
+        retentionCheckIntervalTicks: UInt64 = 3_000,
+        retentionGroupsPerTick: Int = 8,
         logOptions: PartitionLogOptions = PartitionLogOptions()
     ) {
         self.tickInterval = tickInterval
@@ -62,6 +70,8 @@ public struct RaftHostOptions: Sendable {
         self.syncJobsPerCycleMax = syncJobsPerCycleMax
         self.scrubBytesPerTick = scrubBytesPerTick
         self.scrubIntervalTicks = scrubIntervalTicks
+        self.retentionCheckIntervalTicks = retentionCheckIntervalTicks
+        self.retentionGroupsPerTick = retentionGroupsPerTick
         self.logOptions = logOptions
     }
 
@@ -86,6 +96,8 @@ public struct RaftHostOptions: Sendable {
         try require(syncJobsPerCycleMax >= 1, "syncJobsPerCycleMax >= 1")
         try require(scrubBytesPerTick >= 1, "scrubBytesPerTick >= 1")
         try require(scrubIntervalTicks >= 1, "scrubIntervalTicks >= 1")
+        try require(retentionCheckIntervalTicks >= 1, "retentionCheckIntervalTicks >= 1")
+        try require(retentionGroupsPerTick >= 1, "retentionGroupsPerTick >= 1")
         let largestEntryBytes = max(appendBytesMax, logOptions.limits.batchBytesMax + Entry.overheadBytes)
         try require(
             RaftBatchFrame.countBytes + largestEntryBytes + Self.messageFramingBytesMax <= frameBytesMax,

@@ -11,6 +11,9 @@ import Storage
 extension KafkaBroker {
     /// The internal topic holding group state and committed offsets.
     static let offsetsTopic = "__consumer_offsets"
+    /// Whether `topic` is internal: listed as such in Metadata, never trimmed by retention,
+    /// refused by DeleteRecords (its group offsets would vanish, and it is not compacted).
+    static func isInternal(_ topic: String) -> Bool { topic == offsetsTopic }
     /// Partitions of the offsets topic when this node creates it.
     static let offsetsTopicPartitionCount: Int32 = 3
 

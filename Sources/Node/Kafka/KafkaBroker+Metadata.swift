@@ -41,7 +41,7 @@ extension KafkaBroker {
                 leaderId: leader, leaderEpoch: leaderEpoch(of: assignment.groupID), replicaNodes: replicas,
                 isrNodes: replicas, offlineReplicas: [])
         }
-        return .init(name: topic.name, topicId: topic.id.kafkaUUID, isInternal: topic.name == Self.offsetsTopic, partitions: partitions)
+        return .init(name: topic.name, topicId: topic.id.kafkaUUID, isInternal: Self.isInternal(topic.name), partitions: partitions)
     }
 
     /// An unknown topic: created with the defaults when auto-creation is on and the client

@@ -28,7 +28,7 @@ final class KafkaBroker {
     /// a request the node would have to refuse.
     static let servedApis: Set<ApiKey> = [.apiVersions, .metadata, .createTopics, .produce, .fetch, .listOffsets, .initProducerId,
         .findCoordinator, .joinGroup, .syncGroup, .heartbeat, .leaveGroup, .offsetCommit, .offsetFetch, .listGroups, .describeGroups,
-        .deleteTopics, .createPartitions, .describeConfigs, .incrementalAlterConfigs, .unregisterBroker,
+        .deleteTopics, .createPartitions, .describeConfigs, .incrementalAlterConfigs, .deleteRecords, .unregisterBroker,
     ]
     /// Connections the listener accepts at once; more are closed on arrival.
     static let connectionCountMax = 4096
@@ -133,9 +133,8 @@ final class KafkaBroker {
             incrementalAlterConfigs(body, respond: respond)
         case .unregisterBroker(let body):
             unregisterBroker(body, respond: respond)
-        default:
-            logger.warning("Kafka: \(request.body.apiKey) is not served (not advertised either); closing \(session.connection.remoteDescription)")
-            session.connection.close()
+        case .deleteRecords(let body):
+            deleteRecords(body, respond: respond)
         }
     }
 

@@ -12,8 +12,59 @@ enum EntryBatchCoding {
     static let noopType = ControlRecordType.leaderChange
     /// The control record type of a membership entry (KRaft's KRAFT_VOTERS).
     static let membershipType = ControlRecordType.voters
+    /// The control record type of a log-start entry (DeleteRecords): Tributary's own. Kafka's
+    /// types run from 0 upwards (6 in Kafka 4.0); 1021 (1000 + DeleteRecords' API key 21) stays
+    /// clear of them, and clients skip it (librdkafka ignores unknown types; Fetch hands every
+    /// control batch out emptied anyway).
+    static let logStartType = ControlRecordType(rawValue: 1021)
+    /// The version of a log-start entry's value: `int16 version, int64 new log start offset`.
+    static let logStartVersion: Int16 = 0
     /// Control batches carry no time, so every replica writes the same bytes.
     static let controlTimestamp: Int64 = -1
+
+    /// The batch of a log-start entry: once committed, every replica moves its log start to
+    /// `offset` (or leaves it where it is, if that is further already).
+    ///
+    /// To Raft it is a data entry (application state, opaque to the core); in the partition it
+    /// is a control batch, so consumers and the producer and group rebuilds skip it.
+    static func logStartBatch(startingAt offset: Offset) -> RecordBatch {
+        precondition(offset.rawValue >= 0, "log start \(offset) is negative")
+        let version = UInt16(bitPattern: logStartVersion), start = UInt64(bitPattern: offset.rawValue)
+        let value = [UInt8(version >> 8), UInt8(version & 0xFF)] + (0..<8).map { UInt8(truncatingIfNeeded: start >> (56 - 8 * $0)) }
+        return RecordBatchBuilder.controlBatch(type: logStartType, value: value, timestamp: controlTimestamp)
+    }
+
+    /// The log start a committed entry asks for, if it is a log-start entry.
+    ///
+    /// Only the attributes field of a data entry's batch is read unless it is a control batch,
+    /// so the common case costs no checksum. The start is clamped to the entry's own offset: an
+    /// entry can only remove what came before it, on every replica alike.
+    /// - Throws: ``EntryCodingError`` for a control batch in a data entry that is not a
+    ///   well-formed log-start entry (its CRC included).
+    static func logStart(in entry: Entry, batchBytesMax: Int) throws(EntryCodingError) -> Offset? {
+        guard entry.kind == .data, RecordBatch.hasControlAttribute(entry.payload) else { return nil }
+        let batch: RecordBatch
+        do { batch = try RecordBatch(validating: entry.payload, batchBytesMax: batchBytesMax) } catch {
+            throw EntryCodingError("entry \(entry) is not a valid record batch: \(error)")
+        }
+        guard let start = try logStart(in: batch) else {
+            throw EntryCodingError("entry \(entry) carries a control batch; only Raft writes those")
+        }
+        return min(start, entry.index.offset)
+    }
+
+    /// The start a log-start batch asks for; nil when `batch` is not one.
+    private static func logStart(in batch: RecordBatch) throws(EntryCodingError) -> Offset? {
+        let record = try onlyRecord(of: batch)
+        guard controlType(of: record) == logStartType else { return nil }
+        guard let value = record.value, value.count == 10, value[0] == 0, value[1] == 0 else {
+            throw EntryCodingError("log-start batch at \(batch.baseOffset) has a value of an unknown version or size")
+        }
+        let raw = value[2...].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let start = Offset(Int64(bitPattern: raw))
+        guard start.rawValue >= 0 else { throw EntryCodingError("log-start batch at \(batch.baseOffset) names offset \(start)") }
+        return start
+    }
 
     /// The batch to store for `entry`, stamped with its offsets and term.
     /// - Throws: ``EntryCodingError`` when a data payload is not one valid batch spanning exactly
@@ -36,7 +87,7 @@ enum EntryBatchCoding {
             } catch {
                 throw EntryCodingError("entry \(entry) is not a valid record batch: \(error)")
             }
-            guard !batch.isControl else {
+            if batch.isControl, try logStart(in: batch) == nil {
                 throw EntryCodingError("entry \(entry) carries a control batch; only Raft writes those")
             }
             batch.stamp(baseOffset: baseOffset, leaderEpoch: entry.term.epoch)
@@ -56,21 +107,26 @@ enum EntryBatchCoding {
         guard batch.isControl else {
             return Entry(term: term, index: index, lastIndex: LogIndex(offset: batch.lastOffset), payload: batch.bytes)
         }
-        let record: Record
+        let record = try onlyRecord(of: batch)
+        switch controlType(of: record) {
+        case noopType: return Entry(term: term, index: index, kind: .noop)
+        case membershipType: return Entry(term: term, index: index, kind: .membership, payload: record.value ?? [])
+        case logStartType: return Entry(term: term, index: index, payload: batch.bytes)
+        default: throw EntryCodingError("control batch at \(batch.baseOffset) is not a Raft entry")
+        }
+    }
+
+    /// The one record of a control batch.
+    private static func onlyRecord(of batch: RecordBatch) throws(EntryCodingError) -> Record {
         do {
             guard let only = try batch.records().first, batch.header.recordCount == 1 else {
                 throw EntryCodingError("control batch at \(batch.baseOffset) does not hold exactly one record")
             }
-            record = only
+            return only
         } catch let error as EntryCodingError {
             throw error
         } catch {
             throw EntryCodingError("control batch at \(batch.baseOffset) is malformed: \(error)")
-        }
-        switch controlType(of: record) {
-        case noopType: return Entry(term: term, index: index, kind: .noop)
-        case membershipType: return Entry(term: term, index: index, kind: .membership, payload: record.value ?? [])
-        default: throw EntryCodingError("control batch at \(batch.baseOffset) is not a Raft entry")
         }
     }
 

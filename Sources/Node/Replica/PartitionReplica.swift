@@ -55,7 +55,10 @@ final class PartitionReplica {
         }
         var hardState = state.hardState
         // The commit index on disk may lag (it is written lazily) but never leads the durable log.
-        hardState.commit = min(hardState.commit, LogIndex(offset: log.nextOffset).previous)
+        // Everything below the log start was committed (only committed entries are removed, and
+        // an installed start is the leader's), however far the stored index lags.
+        hardState.commit = max(
+            min(hardState.commit, LogIndex(offset: log.nextOffset).previous), LogIndex(offset: log.logStartOffset).previous)
         self.directory = directory
         self.raftLog = PartitionRaftLog(log: log)
         self.writtenState = state
@@ -152,6 +155,7 @@ final class PartitionReplica {
                 try log.appendReplicated(EntryBatchCoding.batch(for: entry, batchBytesMax: log.limits.batchBytesMax))
             }
         }
+        try applyLogStarts(ready.committedEntries)
         let logSync = ready.logStart != nil || !ready.entries.isEmpty ? try log.beginSync() : nil
         let state = ReplicaState(
             hardState: ready.hardState ?? writtenState.hardState, membership: ready.membership ?? writtenState.membership,
@@ -194,6 +198,26 @@ final class PartitionReplica {
         try state.write(in: directory)
         writtenState = state
         try log.truncate(after: max(offset, log.logStartOffset).advanced(by: -1))
+    }
+
+    /// Moves the log start as the committed log-start entries among `entries` ask (DeleteRecords).
+    ///
+    /// Runs before anything of the Ready reaches `raft.state`: after a restart the core hands out
+    /// again only the entries above the commit index stored there, so the start they moved must
+    /// be durable first (`advanceStart` writes `partition.state` before it returns). Entries handed
+    /// out again are applied again, which changes nothing: the start never moves back. The
+    /// entries are in the log by now (a follower's arrive in this Ready and were just appended).
+    private func applyLogStarts(_ entries: [Entry]) throws {
+        for entry in entries {
+            guard let start = try EntryBatchCoding.logStart(in: entry, batchBytesMax: log.limits.batchBytesMax) else { continue }
+            try log.advanceStart(to: start)
+        }
+    }
+
+    /// The first offset of the entry holding `offset`, which the log must hold: the log start a
+    /// request to remove everything below `offset` can move to, since Raft removes whole entries.
+    func entryStart(containing offset: Offset) -> Offset? {
+        core.entries(from: LogIndex(offset: offset), bytesMax: 1).first?.index.offset
     }
 
     /// Empties the log and starts it at `start` (the leader removed what this replica lacked).

@@ -118,6 +118,7 @@ final class NodeMetrics {
         (\.scrubBytes, "scrub_bytes", "Bytes of stored batches the background scrub re-read and CRC-checked."),
         (\.scrubPasses, "scrub_passes", "Scrub passes completed over a whole partition log."),
         (\.scrubDamageFound, "scrub_damage_found", "Damaged batches the scrub found (each replica is cut there and refills from its leader)."),
+        (\.retentionSegmentsDeleted, "retention_segments_deleted", "Segments retention deleted (topics' retention.ms and retention.bytes)."),
     ]}
 
     static func name(_ metric: String, unit: String, help: String) -> MetricNameDescriptor {

@@ -80,9 +80,28 @@ extension NodeServer {
             }
         }
         removeDeletedPartitionDirectories()
+        host.retentionPolicies = retentionPolicies(in: state)
         var live = Set(state.topics.flatMap { $0.partitions.map(\.groupID) })
         live.insert(.controller)
         leaders.retain(only: live)
+    }
+
+    /// The retention of every partition of every topic but the internal ones (whose groups the
+    /// host then never trims): the topic's `retention.ms` / `retention.bytes`, else the node's
+    /// defaults; -1 keeps forever.
+    private func retentionPolicies(in state: ClusterMetadataState) -> [RaftGroupID: RetentionPolicy] {
+        func effective(_ override: Int64?, _ nodeDefault: Int64?) -> Int64? {
+            guard let override else { return nodeDefault }
+            return override < 0 ? nil : override
+        }
+        var policies: [RaftGroupID: RetentionPolicy] = [:]
+        for topic in state.topics where !KafkaBroker.isInternal(topic.name) {
+            let policy = RetentionPolicy(
+                retentionMs: effective(topic.configs.retentionMs, config.log.retentionMs),
+                retentionBytes: effective(topic.configs.retentionBytes, config.log.retentionBytes))
+            for partition in topic.partitions { policies[partition.groupID] = policy }
+        }
+        return policies
     }
 
     /// Removes the directories of partitions whose topic was deleted while this node was down:

@@ -216,6 +216,7 @@ extension NodeConfig {
             heartbeatIntervalTicks: raft.heartbeatIntervalTicks,
             scrubBytesPerTick: Int(max(1, log.scrubBytesPerSecond * tickMs / 1_000)),
             scrubIntervalTicks: UInt64(max(1, log.scrubIntervalMs / tickMs)),
+            retentionCheckIntervalTicks: UInt64(max(1, log.retentionCheckIntervalMs / tickMs)),
             logOptions: PartitionLogOptions(durability: durability))
     }
 }
