@@ -110,8 +110,13 @@ netns_preflight() {
 }
 
 netns_bridge_up() {
-  local br; br=$(netns_bridge)
-  link_exists "$br" && return 0
+  local br owner; br=$(netns_bridge)
+  if link_exists "$br"; then
+    # Never a node of this cluster on another cluster's bridge (it took the port base after down).
+    owner=$(netns_bridge_owner)
+    [ "$owner" = "$(netns_owner_tag)" ] || die "bridge $br belongs to another cluster (${owner:-no owner recorded}); not starting a node of $CLUSTER_DIR on it"
+    return 0
+  fi
   # No STP and no forward delay: a port forwards as soon as it is up.
   ip link add "$br" type bridge stp_state 0 forward_delay 0
   ip link set dev "$br" alias "$(netns_owner_tag)"
