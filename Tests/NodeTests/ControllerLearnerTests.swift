@@ -45,7 +45,7 @@ import TributaryClient
     }
 
     static func isReady(_ node: NodeServer) async throws -> Bool {
-        try await node.loop.submit { node.isReady }
+        try await node.loop.submit { node.servesClients }
     }
 
     static func isControllerLearner(_ node: NodeServer) async throws -> Bool {

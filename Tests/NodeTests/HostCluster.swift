@@ -179,7 +179,11 @@ final class HostCluster: @unchecked Sendable {
         let all = try await statuses()
         return groups.allSatisfy { group in
             let last = leaders[group]!.lastIndex
-            return all.values.compactMap { $0[group] }.allSatisfy { $0.lastIndex == last && $0.commitIndex == last }
+            // Written to its partition log too, not only known to its Raft core: the cycle that
+            // writes a step's entries may not have run yet when a status is taken.
+            return all.values.compactMap { $0[group] }.allSatisfy {
+                $0.lastIndex == last && $0.commitIndex == last && $0.logEndOffset == last.offset.advanced(by: 1)
+            }
         }
     }
 

@@ -61,7 +61,7 @@ import TributaryClient
     private static func connectWhenLeading(
         _ server: NodeServer, at address: SocketAddress, on loop: EventLoop, createTopic: Bool
     ) async throws -> BrokerConnection {
-        try #require(await poll { try await server.loop.submit { server.isReady } }, "the node never became ready")
+        try #require(await poll { try await server.loop.submit { server.servesClients } }, "the node never became ready")
         let connection = try await BrokerConnection.connect(to: address, on: loop, options: ConnectionOptions())
         if createTopic {
             let created = try await connection.send(CreateTopicsRequest(
@@ -73,6 +73,14 @@ import TributaryClient
             return metadata.topics.first?.partitions.first?.leaderId == 1
         }
         try #require(leads, "the node never led the partition")
+        // A leader answers a duplicate only once its term's first entry is committed (before, with
+        // the retriable NOT_ENOUGH_REPLICAS_AFTER_APPEND, which a client retries): wait for that.
+        let committed = await poll {
+            try await server.loop.submit {
+                server.groupStatuses.contains { $0.group != .controller && $0.role == .leader && $0.commitIndex == $0.lastIndex }
+            }
+        }
+        try #require(committed, "the leader never committed its term's first entry")
         return connection
     }
 

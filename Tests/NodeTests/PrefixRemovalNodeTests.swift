@@ -18,7 +18,7 @@ import TributaryClient
         let clientLoop = try EventLoop(name: "retention-client")
         defer { clientLoop.shutdown() }
         let server = try await NodeServer.start(config: config, logger: Logger(label: "retention-test"))
-        try #require(await poll { try await server.loop.submit { server.isReady } }, "the node never became ready")
+        try #require(await poll { try await server.loop.submit { server.servesClients } }, "the node never became ready")
         let connection = try await BrokerConnection.connect(
             to: SocketAddress(host: "127.0.0.1", port: client), on: clientLoop, options: ConnectionOptions())
 

@@ -61,6 +61,11 @@ final class KafkaBroker {
     }
 
     private func accept(_ connection: TCPConnection) {
+        guard node.servesClients else {
+            // The client tries its other bootstrap servers, as with a broker that is down.
+            logger.debug("Kafka: not caught up with the metadata yet; closing \(connection.remoteDescription)")
+            return connection.close()
+        }
         guard sessions.count < Self.connectionCountMax else {
             logger.warning("Kafka: \(sessions.count) connections open; closing a new one from \(connection.remoteDescription)")
             return connection.close()

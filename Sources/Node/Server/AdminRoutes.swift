@@ -19,14 +19,17 @@ struct AdminRoutes {
             body: server.metrics.render(server.metricsSample))
     }
 
-    /// 200 once the node knows the controller leader, 503 before (load balancers and
-    /// `cluster/up` wait on it).
+    /// 200 once the node is registered and has caught up with the metadata, so it serves Kafka
+    /// clients; 503 before (load balancers and `cluster/up` wait on it).
     private func health() -> HTTPResponse {
         guard let leader = server.knownControllerLeader else {
             return HTTPResponse(status: .serviceUnavailable, text: "no controller leader known yet\n")
         }
         guard server.isReady else {
             return HTTPResponse(status: .serviceUnavailable, text: "not registered with the controller (leader: node \(leader.rawValue)) yet\n")
+        }
+        guard server.servesClients else {
+            return HTTPResponse(status: .serviceUnavailable, text: "registered; not caught up with the metadata yet\n")
         }
         return HTTPResponse(status: .ok, text: "ok: registered; controller leader is node \(leader.rawValue)\n")
     }

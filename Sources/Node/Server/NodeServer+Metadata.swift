@@ -19,6 +19,10 @@ extension NodeServer {
         controller?.sweep()
         catchUpMetadata()
         registerIfNeeded()
+        if !servesClients && hasCaughtUpWithMetadata {
+            servesClients = true
+            logger.info("caught up with the cluster metadata: serving Kafka clients")
+        }
         kafka?.refillProducerIDs()
         kafka?.tickGroups()
         driveReassignments()

@@ -40,6 +40,10 @@ public final class NodeServer: @unchecked Sendable {
     var reassigning: Set<RaftGroupID> = []
     /// Whether the applied metadata says this node was decommissioned and removed.
     var wasRemoved = false
+    /// Whether the node has caught up with the metadata once since it started: until then it
+    /// refuses Kafka clients, whom its stale view would mislead (topics missing, leaders wrong),
+    /// as a KRaft broker stays fenced until it caught up with the metadata log.
+    var servesClients = false
     var isStopping = false
     var housekeepingRounds: UInt64 = 0
     /// Hands led partitions to their preferred replicas; nil when balancing is off.
@@ -186,6 +190,14 @@ public final class NodeServer: @unchecked Sendable {
     var isReady: Bool {
         guard knownControllerLeader != nil, let registered = applier.state.node(localBrokerID) else { return false }
         return registered.isAlive && registered.addresses == registration
+    }
+
+    /// Whether this node's view of the metadata is current: it is ready, its controller replica
+    /// heard from a leader (so its commit index is the leader's, not what it had at start), and
+    /// it applied everything committed.
+    var hasCaughtUpWithMetadata: Bool {
+        guard isReady, let status = controllerStatus, status.leader != nil else { return false }
+        return applier.appliedEnd >= status.highWatermark
     }
 
     var groupStatuses: [GroupStatus] { host?.statuses ?? [] }
