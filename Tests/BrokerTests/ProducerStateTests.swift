@@ -156,6 +156,18 @@ struct ProducerIdAllocatorTests {
         try allocator.addBlock(ProducerIdBlock(firstId: 110, count: 10))
         #expect(throws: ProducerIdBlockError.self) { try allocator.addBlock(ProducerIdBlock(firstId: 120, count: 10)) }
     }
+
+    @Test func afterARestartABlockBelowWhatTheLastRunUsedIsRefused() throws {
+        var restarted = ProducerIdAllocator(refillThresholdCount: 1, usedBelow: 2_000)
+        #expect(restarted.usedBelow == 2_000)
+        #expect(throws: ProducerIdBlockError.self, "the block the last run took, granted again from stale metadata") {
+            try restarted.addBlock(ProducerIdBlock(firstId: 1_000, count: 1_000))
+        }
+        #expect(restarted.allocate() == nil)
+        try restarted.addBlock(ProducerIdBlock(firstId: 2_000, count: 1_000))
+        #expect(restarted.allocate() == 2_000)
+        #expect(restarted.usedBelow == 3_000)
+    }
 }
 
 @Suite("Broker limits")

@@ -34,10 +34,20 @@ public struct ProducerIdAllocator: Sendable {
     private var lowestAcceptableId: Int64 = 0
 
     /// An allocator with no ids yet.
-    public init(refillThresholdCount: Int64) {
+    /// - Parameters:
+    ///   - refillThresholdCount: ask for the next block once fewer ids than this remain.
+    ///   - usedBelow: ids below this may have been handed out already (by this node before a
+    ///     restart): a block that starts below it is refused.
+    public init(refillThresholdCount: Int64, usedBelow: Int64 = 0) {
         precondition(refillThresholdCount > 0, "refillThresholdCount must be positive")
+        precondition(usedBelow >= 0, "usedBelow must not be negative")
         self.refillThresholdCount = refillThresholdCount
+        lowestAcceptableId = usedBelow
     }
+
+    /// Ids below this may have been handed out: the end of the last block taken (or of what
+    /// an earlier run used). A node keeps it durably, so a restart never takes a block again.
+    public var usedBelow: Int64 { lowestAcceptableId }
 
     /// Ids left before a new block is needed, the queued block included.
     public var remainingCount: Int64 { endId - nextId + (queued?.count ?? 0) }

@@ -401,7 +401,7 @@ extension KafkaBroker {
 
     /// Runs `body` once this node's applied metadata satisfies `isVisible`, or after
     /// ``appliedHereWaitMax`` (the change is committed either way; this node only lags).
-    private func whenAppliedHere(_ isVisible: @escaping (ClusterMetadataState) -> Bool, _ body: @escaping () -> Void) {
+    func whenAppliedHere(_ isVisible: @escaping (ClusterMetadataState) -> Bool, _ body: @escaping () -> Void) {
         if isVisible(node.applier.state) { return body() }
         let pollCountMax = Int(Self.appliedHereWaitMax / Self.appliedHerePollInterval)
         precondition(pollCountMax >= 1, "the wait for local application must allow at least one poll")

@@ -42,22 +42,59 @@ extension KafkaBroker {
 
     /// Asks the controller for the next block of producer ids when few are left (one request
     /// at a time). Called from housekeeping too, so that the first InitProducerId finds ids.
+    ///
+    /// The controller answers once it applied the grant, but this node learns the grant from its
+    /// own copy of the metadata, which may lag (or, after a power cut, may have lost the last
+    /// entries it applied): until it catches up it still shows an earlier grant, whose ids were
+    /// handed out already. Taking that block again gave two producers one id, and one's batches
+    /// were acknowledged as duplicates of the other's and lost (a 30-minute chaos run found it).
+    /// So a block is taken only once it starts at or above ``ProducerIdAllocator/usedBelow``,
+    /// which is kept in `producer-ids.state` and written before any id of the block is used.
     func refillProducerIDs() {
-        guard producerIDs.needsBlock, !isRequestingProducerIDs, let controller = node.controller, node.isReady else { return }
+        guard producerIDs.needsBlock, !isRequestingProducerIDs, let controller = node.controller, node.servesClients else { return }
         isRequestingProducerIDs = true
         let local = node.localBrokerID
+        let usedBelow = producerIDs.usedBelow
+        let isFresh = { (state: ClusterMetadataState) in state.producerIDBlock(grantedTo: local).map { $0.lowerBound >= usedBelow } ?? false }
         controller.submit(.allocateProducerIDs(node: local)) { [weak self] result in
             guard let self else { return }
-            isRequestingProducerIDs = false
-            switch result {
-            case .success:
-                guard let block = node.applier.state.producerIDBlock(grantedTo: local) else { return }
-                do { try producerIDs.addBlock(ProducerIdBlock(firstId: block.lowerBound, count: Int64(block.count))) } catch {
-                    logger.warning("producer id block \(block) not usable: \(error)")
-                }
-            case .failure(let failure):
-                logger.warning("no producer id block from the controller: \(failure)")
+            if case .failure(let failure) = result {
+                isRequestingProducerIDs = false
+                return logger.warning("no producer id block from the controller: \(failure)")
             }
+            whenAppliedHere(isFresh) { [weak self] in
+                guard let self else { return }
+                isRequestingProducerIDs = false
+                guard let block = node.applier.state.producerIDBlock(grantedTo: local), block.lowerBound >= producerIDs.usedBelow else {
+                    return logger.info("the producer id block granted is not in this node's metadata yet; asking again")
+                }
+                takeProducerIDBlock(block)
+            }
+        }
+    }
+
+    /// Where this node keeps ``ProducerIdAllocator/usedBelow``.
+    static func producerIDStatePath(in dataDirectory: String) -> String { dataDirectory + "/producer-ids.state" }
+
+    /// The ids an earlier run of this node may have handed out: all below the stored bound.
+    /// - Throws: when the file exists but cannot be read (a corrupt bound must not be guessed).
+    static func producerIDsUsedBelow(in dataDirectory: String) throws -> Int64 {
+        guard let bytes = try DurableStateFile.read(from: producerIDStatePath(in: dataDirectory), payloadBytesMax: 8) else { return 0 }
+        guard bytes.count == 8 else { throw ProducerIDStateError("\(producerIDStatePath(in: dataDirectory)) holds \(bytes.count) bytes, not 8") }
+        let bound = bytes.reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        guard bound >= 0 else { throw ProducerIDStateError("\(producerIDStatePath(in: dataDirectory)) holds a negative bound \(bound)") }
+        return bound
+    }
+
+    /// Records the block's end durably, then hands out its ids.
+    private func takeProducerIDBlock(_ block: Range<Int64>) {
+        let end = block.upperBound
+        do {
+            try DurableStateFile.write((0..<8).map { UInt8(truncatingIfNeeded: end >> (56 - 8 * $0)) },
+                                       to: Self.producerIDStatePath(in: node.config.dataDirectory), payloadBytesMax: 8)
+            try producerIDs.addBlock(ProducerIdBlock(firstId: block.lowerBound, count: Int64(block.count)))
+        } catch {
+            logger.error("producer id block \(block) not usable: \(error)")
         }
     }
 
@@ -111,4 +148,11 @@ extension KafkaBroker {
     private static func lastSequence(of header: RecordBatchHeader) -> Int32 {
         Int32((Int64(header.baseSequence) + Int64(header.lastOffsetDelta)) % (Int64(Int32.max) + 1))
     }
+}
+
+/// A `producer-ids.state` that cannot be trusted: the node refuses to start rather than guess
+/// which producer ids it handed out.
+struct ProducerIDStateError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

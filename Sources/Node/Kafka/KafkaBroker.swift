@@ -17,7 +17,7 @@ final class KafkaBroker {
     /// Fetches waiting for data (long polling), woken when a high-water mark moves.
     var parkedFetches = ParkedFetches()
     /// Producer ids granted to this node and not handed out yet.
-    var producerIDs = ProducerIdAllocator(refillThresholdCount: KafkaBroker.producerIDRefillThreshold)
+    var producerIDs: ProducerIdAllocator
     var isRequestingProducerIDs = false
     /// The idempotent-producer table of each partition this node leads (built on first use).
     var producerStates: [RaftGroupID: LeaderProducerState] = [:]
@@ -35,6 +35,8 @@ final class KafkaBroker {
 
     init(node: NodeServer, at address: SocketAddress) throws {
         self.node = node
+        producerIDs = ProducerIdAllocator(
+            refillThresholdCount: Self.producerIDRefillThreshold, usedBelow: try Self.producerIDsUsedBelow(in: node.config.dataDirectory))
         listener = try TCPListener(on: node.loop, at: address) { [weak self] connection in self?.accept(connection) }
     }
 
