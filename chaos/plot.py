@@ -18,6 +18,8 @@ import pathlib
 import sys
 
 NANOS = 1_000_000_000
+# Past this many faults their targets are not written on the plot: they would only blur it.
+TARGETS_LABELLED_MAX = 40
 # Colours per fault kind, so that the same fault looks the same in every run.
 FAULT_COLOURS = {
     "kill": "tab:red", "leader-kill": "tab:red", "pause": "tab:orange", "partition": "tab:purple",
@@ -97,6 +99,8 @@ def draw(folder: pathlib.Path, out: pathlib.Path) -> None:
             axis.axvspan(w["start_s"], max(w["healed_s"], w["start_s"] + 0.2), color=colour, alpha=0.15,
                          label=None if axis is latency or w["kind"] in labelled else w["kind"])
         labelled.add(w["kind"])
+        if len(windows) > TARGETS_LABELLED_MAX:
+            continue
         rate.annotate(" ".join(w["targets"]), (w["start_s"], 0.97), xycoords=("data", "axes fraction"),
                       fontsize=6, rotation=90, va="top", color=colour)
     rate.legend(fontsize="small", loc="lower right", ncol=4, framealpha=0.9)
