@@ -19,7 +19,7 @@ public final class ClusterControl: @unchecked Sendable {
     struct NodeView { var node: Int; var controllerLeader: Int?; var groups: [GroupView] }
 
     init(repoRoot: String, dir: String, nodeCount: Int, portBase: Int, log: FileHandleBox) {
-        precondition(nodeCount >= 1 && nodeCount <= 5, "cluster/up supports 1 to 5 nodes")
+        precondition(nodeCount >= 1 && nodeCount <= 16, "cluster/up supports 1 to 16 nodes")
         self.repoRoot = repoRoot
         self.dir = dir
         self.nodeCount = nodeCount

@@ -14,7 +14,7 @@ struct ChaosRunCommand: AsyncParsableCommand {
             2 harness error. Needs root for nft (partition faults).
             """)
 
-    @Option(help: "Nodes (1 to 5).") var nodes = 3
+    @Option(help: "Nodes (1 to 16; past 5, nodes 1-3 are the controller voters and the rest its learners).") var nodes = 3
     @Option(help: "Partitions of the topic under test.") var partitions = 6
     @Option(help: "Replication factor of the topic.") var replication = 3
     @Option(help: "Seconds of workload with faults.") var duration = 60
@@ -31,7 +31,7 @@ struct ChaosRunCommand: AsyncParsableCommand {
     @Option(help: "Repository root (default: the current directory).") var repo = FileManager.default.currentDirectoryPath
 
     func validate() throws {
-        guard (1...5).contains(nodes) else { throw ValidationError("--nodes must be 1 to 5 (cluster/up's limit), not \(nodes)") }
+        guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be 1 to 16 (cluster/up's limit), not \(nodes)") }
         guard (1...nodes).contains(replication) else {
             throw ValidationError("--replication must be 1 to --nodes (\(nodes)), not \(replication)")
         }
