@@ -92,6 +92,10 @@ def ratios(results: list[dict]) -> list[dict]:
         rows.append({"ratio": "Tributary CRC32C MB/s ÷ memory copy MB/s (one thread)", "goal": "(reference)",
                      "value": _ratio(crc and crc["mb_per_s"], memory[0]["mb_per_s"]),
                      "from": f"memory copy {memory[0]['mb_per_s']:,.0f} MB/s"})
+    for rest in select(results, kind="tributary", workload="idle"):
+        rows.append({"ratio": f"Tributary memory per hosted Raft group at rest ({rest.get('groups')} groups on 3 nodes)",
+                     "goal": "(reference)", "value": f"{rest.get('memory_per_group_kib', 0):,} KiB",
+                     "from": f"nodes at rest: {format_number(rest.get('server_cpu_percent'))} % of a core, {rest.get('rss_mib')} MiB resident"})
     pairs = [(wide, narrow) for wide in measured(results, kind="tributary", workload="produce", replication_factor=3,
                                                  acks="all", partitions=1000)
              for narrow in measured(results, kind="tributary", workload="produce", replication_factor=3, acks="all",
@@ -122,7 +126,9 @@ MEASUREMENT_HEADER = ("| system | variant | workload | size | C | records/s | MB
 
 
 def measurement_row(r: dict) -> str:
-    if r.get("records_per_s") is None and r.get("mb_per_s") is None:
+    if r.get("workload") == "idle":
+        cells = ["–"] * 7 + [format_number(r.get("server_cpu_percent"))]
+    elif r.get("records_per_s") is None and r.get("mb_per_s") is None:
         cells = ["not measured (see notes)"] + ["–"] * 7
     else:
         cells = [format_number(r.get("records_per_s")), format_number(r.get("mb_per_s"), 1),

@@ -111,6 +111,16 @@ class RatioTests(unittest.TestCase):
         self.assertEqual(ratio_value(report.ratios([memory, crc]), "Tributary CRC32C"), "0.25")
 
 
+    def test_the_idle_cluster_reports_memory_per_group_and_its_cpu(self):
+        rest = results.wrap({"window_s": 10.0}, {"kind": "tributary", "system": "tributary", "variant": "idle",
+                                                 "workload": "idle", "notes": "", "groups": 3030, "rss_mib": 250,
+                                                 "memory_per_group_kib": 42, "server_cpu_percent": 7})
+        row = next(r for r in report.ratios([rest]) if r["ratio"].startswith("Tributary memory per hosted Raft group"))
+        self.assertEqual(row["value"], "42 KiB")
+        self.assertIn("3030 groups", row["ratio"])
+        self.assertIn("7 % of a core", row["from"])
+        self.assertTrue(report.measurement_row(rest).endswith("| 7 |"))
+
 class MarkdownTests(unittest.TestCase):
     def test_the_report_lists_peers_and_a_tributary_placeholder(self):
         text = report.markdown([peer("etcd", "3 members", 16, 2000, 20000)], "title")
