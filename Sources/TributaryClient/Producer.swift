@@ -12,11 +12,15 @@ import Darwin
 /// sticky for null keys), batches them per partition, and delivers each batch with retries
 /// across leader changes.
 ///
-/// Each partition has at most one batch in flight, so batches of a partition are written in the
-/// order their records were sent, retries included. With ``ProducerOptions/idempotent`` the
-/// producer gets an id from the broker (InitProducerId) and numbers each partition's records; a
-/// retried batch is resent byte for byte with its original sequence, so a broker that already
-/// has it answers with its original offset instead of writing it twice.
+/// Batches of a partition are written in the order their records were sent, retries included.
+/// With ``ProducerOptions/idempotent`` the producer gets an id from the broker (InitProducerId)
+/// and numbers each partition's records as their batches leave, in order; up to
+/// ``ProducerOptions/inFlightBatchesPerPartitionMax`` batches of a partition are in flight at
+/// once. A retried batch is resent byte for byte with its original sequence, so a broker that
+/// already has it answers with its original offset instead of writing it twice, and a broker
+/// that lacks an earlier batch refuses a later one (OUT_OF_ORDER_SEQUENCE_NUMBER), which is
+/// then sent again once the earlier one is through. A plain producer keeps one batch of a
+/// partition in flight.
 public actor Producer {
     /// The client whose connections and metadata this producer uses.
     public nonisolated let client: KafkaClient
@@ -25,7 +29,8 @@ public actor Producer {
 
     private var openBatches: [TopicPartition: ProducerBatch] = [:]
     private var sealedBatches: [TopicPartition: Deque<ProducerBatch>] = [:]
-    private var partitionsInFlight: Set<TopicPartition> = []
+    /// The batches of each partition in flight, by id, in the order they left.
+    private var inFlight: [TopicPartition: Deque<UInt64>] = [:]
     private var nextBatchId: UInt64 = 0
     private var bufferedRecordCount = 0
     private var flushWaiters: [CheckedContinuation<Void, Never>] = []
@@ -104,6 +109,10 @@ public actor Producer {
     /// Records accepted and not yet acknowledged or failed.
     public var bufferedCount: Int { bufferedRecordCount }
 
+    /// Batches sent and not yet acknowledged or failed, over all partitions (Kafka's
+    /// requests-in-flight): at most ``ProducerOptions/inFlightBatchesPerPartitionMax`` per partition.
+    public var batchesInFlight: Int { inFlight.values.reduce(0) { $0 + $1.count } }
+
     // MARK: Partitioning
 
     private func choosePartition(_ topic: String, key: [UInt8]?, partitionCount: Int) -> Int32 {
@@ -153,17 +162,54 @@ public actor Producer {
         if stickyPartitions[partition.topic] == partition.partition { stickyPartitions[partition.topic] = nil }
     }
 
-    /// Starts the partition's next delivery if none is in flight: a sealed batch, else the open
-    /// batch when its linger is over or a flush waits.
+    /// Starts the partition's next deliveries while fewer than its bound are in flight: sealed
+    /// batches, else the open batch when its linger is over or a flush waits. An idempotent
+    /// batch is numbered here, as it leaves, so sequences follow the send order.
     private func pump(_ partition: TopicPartition) {
-        guard !partitionsInFlight.contains(partition) else { return }
-        if sealedBatches[partition]?.isEmpty ?? true, let open = openBatches[partition],
-           open.readyAt <= .now || !flushWaiters.isEmpty {
-            seal(partition)
+        while (inFlight[partition]?.count ?? 0) < options.inFlightBatchesPerPartition {
+            if sealedBatches[partition]?.isEmpty ?? true, let open = openBatches[partition],
+               open.readyAt <= .now || !flushWaiters.isEmpty {
+                seal(partition)
+            }
+            guard sealedBatches[partition]?.isEmpty == false else { return }
+            guard !options.idempotent || identity != nil else { return startIdentity() }
+            var batch = sealedBatches[partition]!.removeFirst()
+            batch.encoded = encode(batch)
+            inFlight[partition, default: []].append(batch.id)
+            Task { await deliver(batch) }
         }
-        guard let batch = sealedBatches[partition]?.popFirst() else { return }
-        partitionsInFlight.insert(partition)
-        Task { await deliver(batch) }
+    }
+
+    /// Gets a producer id (one request for every partition waiting), then starts what waits;
+    /// when none can be had, the batches waiting fail with why.
+    private func startIdentity() {
+        guard identityTask == nil else { return }
+        let client = self.client
+        identityTask = Task {
+            let response = try await client.withRetries("InitProducerId") { client in
+                let response = try await client.anyConnection().send(InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: Int32.max))
+                let code = ErrorCode(rawValue: response.errorCode)
+                guard code == .noError else { throw KafkaClientError(.broker(code), "InitProducerId: \(code)") }
+                return response
+            }
+            return IdempotentIdentity(producerId: response.producerId, producerEpoch: response.producerEpoch)
+        }
+        Task { await identityArrived() }
+    }
+
+    private func identityArrived() async {
+        guard let task = identityTask else { return }
+        let outcome = await task.result
+        identityTask = nil
+        switch outcome {
+        case .success(let fresh):
+            if identity == nil { identity = fresh }
+        case .failure(let error):
+            for partition in Array(sealedBatches.keys) {
+                while let batch = sealedBatches[partition]?.popFirst() { settle(batch, .failure(error)) }
+            }
+        }
+        for partition in Array(Set(sealedBatches.keys).union(openBatches.keys)) { pump(partition) }
     }
 
     // MARK: Delivery
@@ -172,10 +218,17 @@ public actor Producer {
         var batch = batch
         var failures = 0
         while true {
+            // Attempts start in no fixed order (each delivery is a task of its own), so a batch
+            // may reach the broker before an earlier one of its partition: the broker then
+            // refuses it as out of order, and it is sent again, but only while that can be why.
+            let behindAnother = waitsForEarlierBatch(batch)
             do {
                 let baseOffset = try await produce(&batch)
                 finish(batch, .success(baseOffset))
                 return
+            } catch let error as KafkaClientError where error.errorCode == .outOfOrderSequenceNumber && behindAnother {
+                // Bounded: once no earlier batch is in flight, out of order is final.
+                try? await Task.sleep(for: Self.outOfOrderRetryDelay)
             } catch let error as KafkaClientError where error.isRetriable && failures + 1 < client.options.attemptCountMax {
                 failures += 1
                 if error.errorCode?.invalidatesMetadata ?? true { await client.invalidate(topic: batch.topicPartition.topic) }
@@ -187,9 +240,17 @@ public actor Producer {
         }
     }
 
-    /// One attempt: encodes the batch on its first attempt, sends it to the current leader.
+    /// The pause before resending a batch that overtook an earlier one: the earlier one is
+    /// usually one response away.
+    static let outOfOrderRetryDelay: Duration = .milliseconds(2)
+
+    /// Whether a batch of `batch`'s partition that left before it is still in flight.
+    private func waitsForEarlierBatch(_ batch: ProducerBatch) -> Bool {
+        inFlight[batch.topicPartition]?.first.map { $0 != batch.id } ?? false
+    }
+
+    /// One attempt: sends the batch to the current leader.
     private func produce(_ batch: inout ProducerBatch) async throws -> Int64 {
-        if batch.encoded == nil { batch.encoded = try await encode(batch) }
         guard let encoded = batch.encoded else { preconditionFailure("batch not encoded") }
         let partition = batch.topicPartition
         let leader = try await client.leader(of: partition)
@@ -218,13 +279,12 @@ public actor Producer {
         }
     }
 
-    private func encode(_ batch: ProducerBatch) async throws -> RecordBatch {
+    /// The batch's bytes; an idempotent batch gets the partition's next sequence (the caller
+    /// holds an identity), read and advanced in one actor turn.
+    private func encode(_ batch: ProducerBatch) -> RecordBatch {
         guard options.idempotent else { return RecordBatchBuilder.batch(batch.records) }
         let partition = batch.topicPartition
-        while identity == nil { try await establishIdentity() }
-        // No suspension from here on: the sequence is read and advanced in one actor turn, so
-        // concurrent encodes of other partitions cannot overwrite it with a stale copy.
-        guard var current = identity else { preconditionFailure("identity established above") }
+        guard var current = identity else { preconditionFailure("an idempotent batch is encoded only with an identity") }
         let sequence = current.nextSequences[partition] ?? 0
         // Sequences wrap at Int32.max, as Kafka's do.
         current.nextSequences[partition] = Int32(truncatingIfNeeded: (Int64(sequence) + Int64(batch.recordCount)) % (Int64(Int32.max) + 1))
@@ -233,33 +293,18 @@ public actor Producer {
             producerId: current.producerId, producerEpoch: current.producerEpoch, baseSequence: sequence))
     }
 
-    /// Gets a producer id from the broker unless one is known; concurrent callers share one
-    /// request, and whichever of them resumes first records its answer.
-    private func establishIdentity() async throws {
-        if identity != nil { return }
-        let task: Task<IdempotentIdentity, any Error>
-        if let identityTask {
-            task = identityTask
-        } else {
-            let client = self.client
-            task = Task {
-                let response = try await client.withRetries("InitProducerId") { client in
-                    let response = try await client.anyConnection().send(InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: Int32.max))
-                    let code = ErrorCode(rawValue: response.errorCode)
-                    guard code == .noError else { throw KafkaClientError(.broker(code), "InitProducerId: \(code)") }
-                    return response
-                }
-                return IdempotentIdentity(producerId: response.producerId, producerEpoch: response.producerEpoch)
-            }
-            identityTask = task
-        }
-        let outcome = await task.result
-        if identityTask == task { identityTask = nil }
-        let fresh = try outcome.get()
-        if identity == nil { identity = fresh }
+    /// A delivery ended: the batch leaves the partition's in-flight list, its records learn the
+    /// outcome, and the partition's next batches may go.
+    private func finish(_ batch: ProducerBatch, _ outcome: Result<Int64, any Error>) {
+        let partition = batch.topicPartition
+        inFlight[partition]?.removeAll { $0 == batch.id }
+        if inFlight[partition]?.isEmpty == true { inFlight[partition] = nil }
+        settle(batch, outcome)
+        pump(partition)
     }
 
-    private func finish(_ batch: ProducerBatch, _ outcome: Result<Int64, any Error>) {
+    /// Tells the batch's records the outcome and releases their buffer space.
+    private func settle(_ batch: ProducerBatch, _ outcome: Result<Int64, any Error>) {
         switch outcome {
         case .success(let baseOffset):
             batch.succeed(baseOffset: baseOffset)
@@ -267,12 +312,10 @@ public actor Producer {
             batch.fail(error)
             // The broker may or may not have this batch, so this partition's sequence is no
             // longer known: start over with a new producer id (Kafka bumps the epoch instead).
-            if batch.encoded?.header.producerId == identity?.producerId { identity = nil }
+            if let sent = batch.encoded, sent.header.producerId == identity?.producerId { identity = nil }
         }
         bufferedRecordCount -= batch.recordCount
         precondition(bufferedRecordCount >= 0, "more records acknowledged than buffered")
-        partitionsInFlight.remove(batch.topicPartition)
-        pump(batch.topicPartition)
         if bufferedRecordCount == 0 {
             let waiters = flushWaiters
             flushWaiters.removeAll()

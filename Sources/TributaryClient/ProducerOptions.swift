@@ -31,6 +31,12 @@ public struct ProducerOptions: Sendable, Equatable {
     public var brokerTimeout: Duration
     /// Whether sending to a missing topic asks the broker to create it.
     public var allowAutoTopicCreation: Bool
+    /// Batches of one partition an idempotent producer keeps in flight at once (Kafka's
+    /// `max.in.flight.requests.per.connection`, at most 5: the broker recognises only its last 5
+    /// batches of a producer as duplicates). Order holds anyway: the broker refuses a batch whose
+    /// sequence skips one it lacks, and that batch is sent again after the earlier one. A plain
+    /// producer keeps one batch in flight, so that a retry can never overtake a later batch.
+    public var inFlightBatchesPerPartitionMax: Int
 
     /// Makes options; the defaults are Kafka 3's (idempotent, acks=all, 5 ms linger, 16 KiB batches).
     public init(
@@ -41,7 +47,8 @@ public struct ProducerOptions: Sendable, Equatable {
         batchRecordCountMax: Int = .max,
         bufferedRecordCountMax: Int = 100_000,
         brokerTimeout: Duration = .seconds(30),
-        allowAutoTopicCreation: Bool = true
+        allowAutoTopicCreation: Bool = true,
+        inFlightBatchesPerPartitionMax: Int = 5
     ) {
         self.acks = acks
         self.idempotent = idempotent
@@ -51,7 +58,12 @@ public struct ProducerOptions: Sendable, Equatable {
         self.bufferedRecordCountMax = bufferedRecordCountMax
         self.brokerTimeout = brokerTimeout
         self.allowAutoTopicCreation = allowAutoTopicCreation
+        self.inFlightBatchesPerPartitionMax = inFlightBatchesPerPartitionMax
     }
+
+    /// Batches of one partition in flight at once: ``inFlightBatchesPerPartitionMax`` when
+    /// idempotent, else 1.
+    var inFlightBatchesPerPartition: Int { idempotent ? inFlightBatchesPerPartitionMax : 1 }
 
     /// Checks the settings against each other.
     /// - Throws: ``KafkaClientError/Kind/invalidArgument`` naming the relation.
@@ -65,6 +77,7 @@ public struct ProducerOptions: Sendable, Equatable {
                     "batchBytesMax holds at least one empty record")
         try require(batchRecordCountMax > 0, "batchRecordCountMax > 0")
         try require(bufferedRecordCountMax > 0, "bufferedRecordCountMax > 0")
+        try require((1...5).contains(inFlightBatchesPerPartitionMax), "1 <= inFlightBatchesPerPartitionMax <= 5")
         try require(brokerTimeout > .zero && brokerTimeout <= .milliseconds(Int64(Int32.max)),
                     "0 < brokerTimeout <= Int32.max ms")
     }

@@ -155,6 +155,7 @@ import Testing
         try await cluster.waitUntil("every replica applied the second log start") {
             try await cluster.statuses().values.allSatisfy { $0[group]?.logStartOffset == ranges[30].lowerBound }
         }
+        try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
         try await RaftHostTests.expectByteIdenticalLogs(cluster)
 
         try await cluster.stopAll()
@@ -162,6 +163,8 @@ import Testing
         try await cluster.waitUntil("the restarted group has a leader") { try await cluster.agreedLeaders() != nil }
         let restarted = try await cluster.statuses()
         #expect(cluster.ids.allSatisfy { restarted[$0]?[group]?.logStartOffset == ranges[30].lowerBound })
+        // The new leader's first entry reaches every replica before the logs are compared.
+        try await cluster.waitUntil("every replica has committed the new leader's log") { try await cluster.allCaughtUp() }
         try await RaftHostTests.expectByteIdenticalLogs(cluster)
         try await cluster.stopAll()
     }
