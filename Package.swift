@@ -71,6 +71,7 @@ let package = Package(
         .executableTarget(name: "TransportBench", dependencies: ["Transport"], path: "benchmarks/TransportBench"),
         .target(name: "DiskProbe", path: "benchmarks/DiskProbe"),
         .executableTarget(name: "StorageBench", dependencies: ["Storage", "DiskProbe"], path: "benchmarks/StorageBench"),
+        .executableTarget(name: "CRC32CBench", dependencies: ["Checksum"], path: "benchmarks/CRC32CBench"),
         .testTarget(name: "ChecksumTests", dependencies: ["SeededRandom", "Checksum", "CCRC32C"]),
         .testTarget(
             name: "TransportTests",
