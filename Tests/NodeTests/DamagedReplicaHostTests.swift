@@ -111,6 +111,56 @@ import Testing
         try await cluster.stopAll()
     }
 
+    /// Writes `epoch` into the leader-epoch field of the first batch of one segment: bytes 12-15,
+    /// outside the batch's CRC32C, so every checksum still holds.
+    static func setEpochOfFirstBatch(of choice: SegmentChoice, in directory: String, to epoch: Int32) throws {
+        let segments = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".log") }.sorted()
+        try #require(segments.count >= 3, "the second segment must be sealed")
+        let index = switch choice {
+        case .firstWithData: 1
+        case .last: segments.count - 1
+        }
+        let file = try #require(FileHandle(forUpdatingAtPath: directory + "/" + segments[index]))
+        defer { try? file.close() }
+        try file.seek(toOffset: 12)
+        try file.write(contentsOf: withUnsafeBytes(of: epoch.bigEndian) { Data($0) })
+    }
+
+    /// Found by a 30-minute chaos run: a flipped leader epoch (no checksum covers it) left a
+    /// replica whose last term disagreed with its leader's, so replication to it stopped for good.
+    @Test func aLeaderEpochDamagedOutsideTheChecksumIsCutAtOpenOrFoundByTheScrubAndRefilled() async throws {
+        var options = RaftHostTests.options
+        options.scrubIntervalTicks = 10
+        let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: options)
+        let group = RaftGroupID(1)
+        try await cluster.waitUntil("the group has a leader") { try await cluster.agreedLeaders() != nil }
+        _ = try await RaftHostTests.proposeEverywhere(cluster, count: 80, firstTag: 0)
+        try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
+        let leader = try #require(try await cluster.agreedLeaders()?[group]?.leader)
+        let damaged = try #require(cluster.ids.first { $0 != leader })
+
+        // A term no replica ever had, on the newest segment of a stopped replica: open cuts it.
+        try await cluster.stop(damaged)
+        try Self.setEpochOfFirstBatch(of: .last, in: cluster.directory(of: damaged, group: group), to: 0x7FFF_0000)
+        try await cluster.restart(damaged)
+        try await cluster.waitUntil("the replica with an impossible term refilled") {
+            guard try await cluster.allCaughtUp() else { return false }
+            return try await cluster.statuses()[damaged]?[group]?.refillingThrough == nil
+        }
+        try await RaftHostTests.expectByteIdenticalLogs(cluster)
+
+        // An epoch that disagrees with the log's record, in a sealed segment of a running
+        // replica: only the scrub re-reads it.
+        try Self.setEpochOfFirstBatch(of: .firstWithData, in: cluster.directory(of: damaged, group: group), to: 0)
+        try await cluster.waitUntil("the scrub found the epoch and the replica refilled") {
+            guard try await cluster.hosts[damaged]!.run({ $0.counters.scrubDamageFound }) >= 1 else { return false }
+            guard try await cluster.allCaughtUp() else { return false }
+            return try await cluster.statuses()[damaged]?[group]?.refillingThrough == nil
+        }
+        try await RaftHostTests.expectByteIdenticalLogs(cluster)
+        try await cluster.stopAll()
+    }
+
     @Test func aLeaderThatMeetsADamagedBatchSendingToAFollowerStepsBackToRefillInsteadOfStopping() async throws {
         let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: RaftHostTests.options)
         let group = RaftGroupID(1)

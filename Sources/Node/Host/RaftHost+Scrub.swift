@@ -7,8 +7,9 @@ extension RaftHost {
     ///
     /// The reads run on the loop, like a fetch's: they are page-cache reads of at most the budget
     /// per tick, which is what bounds the scrub's share of the loop and of the disk. A batch that
-    /// fails its checks goes down the same path as damage a fetch finds: the replica is cut there
-    /// and reopened to refill from the leader.
+    /// fails its checks (CRC32C and framing on the read, then its leader epoch, which no checksum
+    /// covers) goes down the same path as damage a fetch finds: the replica is cut there and
+    /// reopened to refill from the leader.
     func scrubTurn() {
         var budget = options.scrubBytesPerTick
         // Each group is picked at most once per turn: a pass that completes frees the rest of the
@@ -42,6 +43,7 @@ extension RaftHost {
         {
             do {
                 let read = try log.read(from: offset, maxBytes: min(bytesMax - bytesRead, options.logOptions.limits.readBytesMax))
+                try log.checkEpochs(of: read, epochMax: group.replica.core.currentTerm.epoch)
                 bytesRead += read.bytes.count
                 group.scrub.advance(to: read.nextOffset)
             } catch let error as StorageError where error.code == .corruptData {

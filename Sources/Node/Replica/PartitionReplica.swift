@@ -46,6 +46,20 @@ final class PartitionReplica {
         let log = try Self.openCuttingDamage(directory: directory, options: options)
         let stored = try ReplicaState.read(in: directory)
         var state = stored ?? ReplicaState(hardState: HardState(), membership: membership)
+        // A batch's leader epoch lies outside its CRC32C, so a flipped bit there passes open's
+        // checks; no entry can carry a term above the durable term (a term is made durable
+        // before a replica acknowledges anything of it), so the log is cut at the first batch
+        // that does, as at other damage. Its term would make this log look more up to date than
+        // any other, or stop replication to it for good (found by a 30-minute chaos run).
+        let termEpoch = state.hardState.term.epoch
+        if let cut = log.epochs.entries.first(where: { $0.epoch > termEpoch })?.startOffset {
+            // As at run time (`cutDamage`): the lost end is durable before the cut, so a crash
+            // between the two still knows what the replica may have acknowledged.
+            let lostEnd = max(LogIndex(offset: log.nextOffset).previous, state.hardState.commit)
+            state.lostLogEnd = LostLogEnd(index: lostEnd, term: state.hardState.term).merged(with: state.lostLogEnd)
+            try state.write(in: directory)
+            try log.truncate(after: max(cut, log.logStartOffset).advanced(by: -1))
+        }
         if !log.recovery.acceptedDamage.isEmpty {
             guard let durableEnd = log.recovery.checkpointedDurableEnd else {
                 throw ReplicaDamageError("\(directory): damage cut with no durable checkpoint: \(log.recovery.acceptedDamage)")
