@@ -122,19 +122,19 @@ def format_number(value: float | None, digits: int = 0) -> str:
 
 
 MEASUREMENT_HEADER = ("| system | variant | workload | size | C | records/s | MB/s | p50 µs | p99 µs | p99.9 µs "
-                      "| max µs | client CPU % | server CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+                      "| max µs | client CPU % | server CPU % | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def measurement_row(r: dict) -> str:
     if r.get("workload") == "idle":
-        cells = ["–"] * 7 + [format_number(r.get("server_cpu_percent"))]
+        cells = ["–"] * 7 + [format_number(r.get("server_cpu_percent")), "–"]
     elif r.get("records_per_s") is None and r.get("mb_per_s") is None:
-        cells = ["not measured (see notes)"] + ["–"] * 7
+        cells = ["not measured (see notes)"] + ["–"] * 8
     else:
         cells = [format_number(r.get("records_per_s")), format_number(r.get("mb_per_s"), 1),
                  format_us(r.get("p50_us")), format_us(r.get("p99_us")), format_us(r.get("p999_us")),
                  format_us(r.get("max_us")), format_number(r.get("client_cpu_percent")),
-                 format_number(r.get("server_cpu_percent"))]
+                 format_number(r.get("server_cpu_percent")), format_number(r.get("errors"))]
     return "| " + " | ".join([r["system"], r["variant"], r["workload"], result_shape.format_bytes(r.get("value_bytes")),
                               str(r.get("concurrency") or "–")] + cells) + " |"
 
@@ -198,7 +198,8 @@ def plot(results: list[dict], folder: pathlib.Path) -> list[pathlib.Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    at_1kib = [r for r in results if r.get("value_bytes") == KIB and r.get("cdf_us") and r["kind"] != "limit"]
+    at_1kib = [r for r in results if r.get("value_bytes") == KIB and r.get("cdf_us") and r["kind"] != "limit"
+               and r.get("concurrency") is not None]
     concurrencies = sorted({r["concurrency"] for r in at_1kib})
     if at_1kib:
         figure, axes = plt.subplots(1, len(concurrencies), figsize=(6 * len(concurrencies), 4.5), squeeze=False)
@@ -226,7 +227,8 @@ def plot(results: list[dict], folder: pathlib.Path) -> list[pathlib.Path]:
         figure.savefig(written[-1], dpi=110)
         plt.close(figure)
 
-    bars = [r for r in results if r.get("value_bytes") == KIB and r["kind"] != "limit" and r.get("records_per_s")]
+    bars = [r for r in results if r.get("value_bytes") == KIB and r["kind"] != "limit" and r.get("records_per_s")
+            and r.get("concurrency") is not None]
     if bars:
         labels = sorted({_series_label(r) for r in bars})
         c_values = sorted({r["concurrency"] for r in bars})

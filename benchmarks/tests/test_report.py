@@ -119,7 +119,7 @@ class RatioTests(unittest.TestCase):
         self.assertEqual(row["value"], "42 KiB")
         self.assertIn("3030 groups", row["ratio"])
         self.assertIn("7 % of a core", row["from"])
-        self.assertTrue(report.measurement_row(rest).endswith("| 7 |"))
+        self.assertTrue(report.measurement_row(rest).endswith("| 7 | – |"))
 
 class MarkdownTests(unittest.TestCase):
     def test_the_report_lists_peers_and_a_tributary_placeholder(self):
