@@ -41,10 +41,11 @@ public struct KafkaClientError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// Whether trying again (after a metadata refresh and a backoff) may succeed: lost
-    /// connections, timeouts and the broker errors Kafka marks retriable.
+    /// connections, timeouts, a connection whose request queue is full for now (many producers
+    /// pipelining over many partitions), and the broker errors Kafka marks retriable.
     public var isRetriable: Bool {
         switch kind {
-        case .connectionClosed, .timedOut: true
+        case .connectionClosed, .timedOut, .queueFull: true
         case .broker(let code): code.isRetriableForClients
         default: false
         }
