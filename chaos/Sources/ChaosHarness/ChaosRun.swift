@@ -116,11 +116,15 @@ public final class ChaosRun: @unchecked Sendable {
 
     private func waitConverged() async throws -> [ClusterControl.NodeView] {
         let deadline = Date().addingTimeInterval(options.recoverySecondsMax)
+        var problem = "not checked"
         while Date() < deadline {
-            if let views = await cluster.convergedViews() { return views }
+            switch await cluster.convergence() {
+            case .converged(let views): return views
+            case .waiting(let why): problem = why
+            }
             try? await Task.sleep(nanoseconds: 200_000_000)
         }
-        throw HarnessError("the cluster did not converge within \(options.recoverySecondsMax) s after healing")
+        throw HarnessError("the cluster did not converge within \(options.recoverySecondsMax) s after healing: \(problem)")
     }
 
     /// One line per fault: when, how long, what it hit, the ok sends per second while it held

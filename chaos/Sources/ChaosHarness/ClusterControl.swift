@@ -89,22 +89,39 @@ public final class ClusterControl: @unchecked Sendable {
         })
     }
 
-    /// Every node's status when every node answers, every group has a leader that is a leader
-    /// in its own view, every replica's commit index equals its leader's, and every replica has
-    /// re-checked its whole log since it opened (so damage a fault left is found and refilled
-    /// before the dumps read it); nil otherwise.
-    func convergedViews() async -> [NodeView]? {
+    /// Whether the cluster has converged: every node answers, every group has a leader that is
+    /// a leader in its own view, every replica's commit index equals its leader's, and every
+    /// replica has re-checked its whole log since it opened (so damage a fault left is found and
+    /// refilled before the dumps read it).
+    enum Convergence {
+        /// Converged: every node's status.
+        case converged([NodeView])
+        /// Not yet, and the first thing found that is not there yet.
+        case waiting(String)
+    }
+
+    /// Where the cluster stands (see ``Convergence``).
+    func convergence() async -> Convergence {
         var views: [NodeView] = []
-        for id in nodeIDs { guard let view = await status(id) else { return nil }; views.append(view) }
+        for id in nodeIDs {
+            guard let view = await status(id) else { return .waiting("node \(id) does not answer /v1/status") }
+            views.append(view)
+        }
         let byNode = Dictionary(uniqueKeysWithValues: views.map { ($0.node, $0) })
         for view in views {
             for group in view.groups {
+                let replica = "group \(group.group) on n\(view.node)"
                 guard let leader = group.leader, let leaderView = byNode[leader],
-                      let own = leaderView.groups.first(where: { $0.group == group.group }),
-                      own.role == "leader", own.commitIndex == group.commitIndex, group.scrubPasses >= 1 else { return nil }
+                      let own = leaderView.groups.first(where: { $0.group == group.group }), own.role == "leader" else {
+                    return .waiting("\(replica) knows no leader that leads it")
+                }
+                guard own.commitIndex == group.commitIndex else {
+                    return .waiting("\(replica) has commit index \(group.commitIndex), its leader n\(leader) \(own.commitIndex)")
+                }
+                guard group.scrubPasses >= 1 else { return .waiting("\(replica) has not scrubbed its log since it opened") }
             }
         }
-        return views
+        return .converged(views)
     }
 
     /// Partition directories of one node: partition number and Raft group per directory.
