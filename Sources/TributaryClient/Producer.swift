@@ -226,7 +226,7 @@ public actor Producer {
                 let baseOffset = try await produce(&batch)
                 finish(batch, .success(baseOffset))
                 return
-            } catch let error as KafkaClientError where error.errorCode == .outOfOrderSequenceNumber && behindAnother {
+            } catch let error as KafkaClientError where Self.refusesAnOvertakingBatch(error) && behindAnother {
                 // Bounded: once no earlier batch is in flight, out of order is final.
                 try? await Task.sleep(for: Self.outOfOrderRetryDelay)
             } catch let error as KafkaClientError where error.isRetriable && failures + 1 < client.options.attemptCountMax {
@@ -238,6 +238,13 @@ public actor Producer {
                 return
             }
         }
+    }
+
+    /// Whether the broker refused a batch as one that came before its turn: out of order, or,
+    /// while the partition has nothing of this producer yet, an unknown producer (the broker
+    /// knows a producer only from its first batch, sequence 0).
+    static func refusesAnOvertakingBatch(_ error: KafkaClientError) -> Bool {
+        error.errorCode == .outOfOrderSequenceNumber || error.errorCode == .unknownProducerId
     }
 
     /// The pause before resending a batch that overtook an earlier one: the earlier one is

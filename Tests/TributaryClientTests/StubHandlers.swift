@@ -73,7 +73,9 @@ extension StubModel {
                 duplicateBatchCount += 1
                 return (.noError, original)
             }
-            if sequence != (state.map { $0.lastSequence + 1 } ?? 0) { return (.outOfOrderSequenceNumber, -1) }
+            // As Kafka and the node: a producer the partition has no batch of must start at 0.
+            if state == nil && sequence != 0 { return (.unknownProducerId, -1) }
+            if let state, sequence != state.lastSequence + 1 { return (.outOfOrderSequenceNumber, -1) }
         }
         let baseOffset = partition.nextOffset
         batch.stamp(baseOffset: Offset(baseOffset), leaderEpoch: LeaderEpoch(partition.leaderEpoch))
