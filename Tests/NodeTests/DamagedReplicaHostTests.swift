@@ -17,16 +17,21 @@ import Testing
         case last
     }
 
-    /// Flips the last byte of one segment of `directory` in place: inside the CRC32C of that
-    /// segment's last batch.
-    static func flipLastByte(of choice: SegmentChoice, in directory: String) throws {
+    /// One segment file of `directory`, opened for writing in place.
+    static func openSegment(_ choice: SegmentChoice, in directory: String) throws -> FileHandle {
         let segments = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".log") }.sorted()
         try #require(segments.count >= 3, "the second segment must be sealed")
         let index = switch choice {
         case .firstWithData: 1
         case .last: segments.count - 1
         }
-        let file = try #require(FileHandle(forUpdatingAtPath: directory + "/" + segments[index]))
+        return try #require(FileHandle(forUpdatingAtPath: directory + "/" + segments[index]))
+    }
+
+    /// Flips the last byte of one segment of `directory` in place: inside the CRC32C of that
+    /// segment's last batch.
+    static func flipLastByte(of choice: SegmentChoice, in directory: String) throws {
+        let file = try openSegment(choice, in: directory)
         defer { try? file.close() }
         let size = try file.seekToEnd()
         try file.seek(toOffset: size - 1)
@@ -86,15 +91,7 @@ import Testing
     }
 
     @Test func aSealedSegmentThatRotsWhileNothingReadsItIsFoundByTheScrubAndRefilled() async throws {
-        var options = RaftHostTests.options
-        options.scrubIntervalTicks = 10
-        let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: options)
-        let group = RaftGroupID(1)
-        try await cluster.waitUntil("the group has a leader") { try await cluster.agreedLeaders() != nil }
-        _ = try await RaftHostTests.proposeEverywhere(cluster, count: 80, firstTag: 0)
-        try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
-        let leader = try #require(try await cluster.agreedLeaders()?[group]?.leader)
-        let damaged = try #require(cluster.ids.first { $0 != leader })
+        let (cluster, group, leader, damaged) = try await Self.scrubbedGroupWithCommittedLog()
         // No consumer and no lagging follower reads this old batch again: only a re-read finds it.
         try Self.flipLastByte(of: .firstWithData, in: cluster.directory(of: damaged, group: group))
 
@@ -111,24 +108,9 @@ import Testing
         try await cluster.stopAll()
     }
 
-    /// Writes `epoch` into the leader-epoch field of the first batch of one segment: bytes 12-15,
-    /// outside the batch's CRC32C, so every checksum still holds.
-    static func setEpochOfFirstBatch(of choice: SegmentChoice, in directory: String, to epoch: Int32) throws {
-        let segments = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".log") }.sorted()
-        try #require(segments.count >= 3, "the second segment must be sealed")
-        let index = switch choice {
-        case .firstWithData: 1
-        case .last: segments.count - 1
-        }
-        let file = try #require(FileHandle(forUpdatingAtPath: directory + "/" + segments[index]))
-        defer { try? file.close() }
-        try file.seek(toOffset: 12)
-        try file.write(contentsOf: withUnsafeBytes(of: epoch.bigEndian) { Data($0) })
-    }
-
-    /// Found by a 30-minute chaos run: a flipped leader epoch (no checksum covers it) left a
-    /// replica whose last term disagreed with its leader's, so replication to it stopped for good.
-    @Test func aLeaderEpochDamagedOutsideTheChecksumIsCutAtOpenOrFoundByTheScrubAndRefilled() async throws {
+    /// One group on three hosts that scrub every 10 ticks, with 80 committed proposals on every
+    /// replica; its leader, and a follower to damage.
+    static func scrubbedGroupWithCommittedLog() async throws -> (HostCluster, RaftGroupID, NodeID, NodeID) {
         var options = RaftHostTests.options
         options.scrubIntervalTicks = 10
         let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: options)
@@ -137,7 +119,22 @@ import Testing
         _ = try await RaftHostTests.proposeEverywhere(cluster, count: 80, firstTag: 0)
         try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
         let leader = try #require(try await cluster.agreedLeaders()?[group]?.leader)
-        let damaged = try #require(cluster.ids.first { $0 != leader })
+        return (cluster, group, leader, try #require(cluster.ids.first { $0 != leader }))
+    }
+
+    /// Writes `epoch` into the leader-epoch field of the first batch of one segment: bytes 12-15,
+    /// outside the batch's CRC32C, so every checksum still holds.
+    static func setEpochOfFirstBatch(of choice: SegmentChoice, in directory: String, to epoch: Int32) throws {
+        let file = try openSegment(choice, in: directory)
+        defer { try? file.close() }
+        try file.seek(toOffset: 12)
+        try file.write(contentsOf: withUnsafeBytes(of: epoch.bigEndian) { Data($0) })
+    }
+
+    /// Found by a 30-minute chaos run: a flipped leader epoch (no checksum covers it) left a
+    /// replica whose last term disagreed with its leader's, so replication to it stopped for good.
+    @Test func aLeaderEpochDamagedOutsideTheChecksumIsCutAtOpenOrFoundByTheScrubAndRefilled() async throws {
+        let (cluster, group, leader, damaged) = try await Self.scrubbedGroupWithCommittedLog()
 
         // A term no replica ever had, on the newest segment of a stopped replica: open cuts it.
         try await cluster.stop(damaged)
