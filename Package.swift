@@ -25,7 +25,8 @@ let package = Package(
         .target(name: "CCRC32C"),
         .target(name: "Checksum", dependencies: ["CCRC32C"]),
         .target(name: "SeededRandom"),
-        .target(name: "Storage", dependencies: ["Checksum"]),
+        .target(name: "CFileSync"),
+        .target(name: "Storage", dependencies: ["Checksum", "CFileSync"]),
         .target(name: "Raft", dependencies: ["SeededRandom", "Checksum"]),
         .target(name: "RaftSimulator", dependencies: ["SeededRandom", "Raft"]),
         .target(

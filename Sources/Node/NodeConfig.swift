@@ -89,6 +89,9 @@ public struct NodeConfig: Sendable, Equatable {
         public var scrubBytesPerSecond: Int64
         /// Time from the end of one scrub pass over a partition to the start of the next.
         public var scrubIntervalMs: Int64
+        /// Partitions to sync at once from which one `syncfs(2)` of the data filesystem replaces
+        /// their `fdatasync`s; `nil`: never (an fdatasync per partition log always).
+        public var syncfsMinPartitions: Int?
         /// How often every partition is checked for segments its retention has expired
         /// (Kafka's `log.retention.check.interval.ms`).
         public var retentionCheckIntervalMs: Int64

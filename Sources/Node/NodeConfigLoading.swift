@@ -122,6 +122,7 @@ private struct ConfigFile: Decodable {
         var retention_bytes: Int64?
         var scrub_bytes_per_second: Int64?
         var scrub_interval_ms: Int64?
+        var syncfs_min_partitions: Int?
         var retention_check_interval_ms: Int64?
     }
     struct KafkaSection: Decodable {
@@ -233,6 +234,7 @@ private struct ConfigFile: Decodable {
             retentionBytes: log?.retention_bytes,
             scrubBytesPerSecond: log?.scrub_bytes_per_second ?? 16 << 20,
             scrubIntervalMs: log?.scrub_interval_ms ?? 7 * 24 * 3_600_000,
+            syncfsMinPartitions: log?.syncfs_min_partitions == 0 ? nil : (log?.syncfs_min_partitions ?? 8),
             retentionCheckIntervalMs: log?.retention_check_interval_ms ?? 300_000)
         guard (1 << 20...1 << 30).contains(defaults.segmentBytes) else {
             throw ConfigError("log.segment_bytes must be 1 MiB to 1 GiB, not \(defaults.segmentBytes)")
@@ -249,6 +251,9 @@ private struct ConfigFile: Decodable {
             throw ConfigError("log.scrub_bytes_per_second must be 64 KiB to 4 GiB, not \(defaults.scrubBytesPerSecond)")
         }
         guard defaults.scrubIntervalMs >= 1_000 else { throw ConfigError("log.scrub_interval_ms must be at least 1000") }
+        if let partitions = defaults.syncfsMinPartitions, partitions < 1 {
+            throw ConfigError("log.syncfs_min_partitions must be at least 1 (0 turns syncfs off), not \(partitions)")
+        }
         guard defaults.retentionCheckIntervalMs >= 1_000 else {
             throw ConfigError("log.retention_check_interval_ms must be at least 1000")
         }

@@ -1,3 +1,4 @@
+import CFileSync
 import Glibc
 
 /// An open file descriptor with positional, EINTR-safe reads and writes; closed when released.
@@ -104,6 +105,19 @@ final class PosixFile: Sendable {
     /// Makes the file's data (and size) durable.
     func syncData() throws {
         guard fdatasync(descriptor) == 0 else { throw StorageError.system("fdatasync", path: path, errno: errno) }
+    }
+
+    /// The device of the filesystem holding the file (files with equal ids share a `syncfs`).
+    func deviceID() throws -> UInt64 {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw StorageError.system("fstat", path: path, errno: errno) }
+        return UInt64(info.st_dev)
+    }
+
+    /// Makes every file of this file's filesystem durable, data and metadata: `syncfs(2)`.
+    /// Trust its success only where ``FilesystemSync/reportsWritebackErrors``.
+    func syncFilesystem() throws {
+        guard tributary_syncfs(descriptor) == 0 else { throw StorageError.system("syncfs", path: path, errno: errno) }
     }
 }
 

@@ -46,6 +46,13 @@ import Testing
         #expect(off.leaderBalance.intervalMs == nil)
     }
 
+    @Test func syncfsStandsInFromEightPartitionsByDefaultAndZeroTurnsItOff() throws {
+        let defaults = try NodeConfig.load(toml: Self.minimal)
+        #expect(defaults.log.syncfsMinPartitions == 8 && defaults.raftHostOptions.filesystemSyncGroupsMin == 8)
+        let off = try NodeConfig.load(toml: Self.minimal, overrides: ["log.syncfs_min_partitions=0"])
+        #expect(off.log.syncfsMinPartitions == nil && off.raftHostOptions.filesystemSyncGroupsMin == .max)
+    }
+
     @Test func commandLineOverridesReplaceFileValuesAndCreateSections() throws {
         let config = try NodeConfig.load(toml: Self.minimal, overrides: [
             "raft.election_timeout_ms=500", "kafka.auto_create_topics=false",
@@ -70,6 +77,7 @@ import Testing
         (minimal + "\n[raft]\nleader_balance_transfers_max = 0", "leader_balance_transfers_max"),
         (minimal + "\n[log]\nsegment_bytes = 10", "log.segment_bytes"),
         (minimal + "\n[log]\nretention_bytes = 1024", "log.retention_bytes"),
+        (minimal + "\n[log]\nsyncfs_min_partitions = -1", "log.syncfs_min_partitions"),
         (minimal + "\n[kafka]\ndefault_replication_factor = 0", "default_replication_factor"),
         ("node_id = = 3", "invalid TOML"),
         ("node_id = \"one\"", "node_id"),

@@ -36,6 +36,24 @@ import Transport
         }
     }
 
+    /// Makes all `proposals` (group, batch tag) on host `id` within one turn of its loop, so
+    /// that one host cycle carries them all.
+    static func proposeInOneTurn(
+        _ cluster: HostCluster, on id: NodeID, _ proposals: [(RaftGroupID, Int)]
+    ) async throws -> CollectedResults.Results {
+        let node = cluster.hosts[id]!
+        return try await withCheckedThrowingContinuation { continuation in
+            do {
+                try node.loop.execute {
+                    let collected = CollectedResults(expecting: proposals.count, continuation: continuation)
+                    for (group, tag) in proposals { node.host.propose(HostCluster.batch(tag), to: group) { collected.add($0) } }
+                }
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
     /// Every live replica of every group holds the same bytes, from the latest log start among
     /// them (replicas remove prefixes on their own).
     static func expectByteIdenticalLogs(_ cluster: HostCluster) async throws {
@@ -95,17 +113,7 @@ import Transport
         let before = try await ids.asyncMap { try await cluster.hosts[$0]!.run { $0.counters.groupSyncs } }
 
         let proposalCount = 20
-        let node = cluster.hosts[leader]!
-        let results = try await withCheckedThrowingContinuation { continuation in
-            do {
-                try node.loop.execute {
-                    let collected = CollectedResults(expecting: proposalCount, continuation: continuation)
-                    for tag in 0..<proposalCount { node.host.propose(HostCluster.batch(tag), to: group) { collected.add($0) } }
-                }
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }
+        let results = try await Self.proposeInOneTurn(cluster, on: leader, (0..<proposalCount).map { (group, $0) })
         #expect(results.allSatisfy { if case .success = $0 { true } else { false } }, "\(results)")
         try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
         let after = try await ids.asyncMap { try await cluster.hosts[$0]!.run { $0.counters.groupSyncs } }
@@ -114,6 +122,28 @@ import Transport
         // One sync per replica for all of them (two if a heartbeat split the follower's append);
         // a sync per proposal would be 20.
         #expect(syncs.allSatisfy { $0 >= 1 && $0 <= 2 })
+        try await cluster.stopAll()
+    }
+
+    @Test func manyGroupsWrittenInOneCycleShareOneFilesystemSyncAndStayIdentical() async throws {
+        try #require(FilesystemSync.reportsWritebackErrors, "this kernel's syncfs does not report writeback errors")
+        var options = Self.options
+        options.filesystemSyncGroupsMin = 3
+        let cluster = try await HostCluster(groupCount: 12, root: NSTemporaryDirectory(), options: options)
+        try await cluster.waitUntil("every group has a leader") { try await cluster.agreedLeaders() != nil }
+        let leaders = try #require(try await cluster.agreedLeaders())
+        let busiest = Dictionary(grouping: cluster.groups, by: { leaders[$0]!.leader! }).max { $0.value.count < $1.value.count }!
+        let before = try await cluster.hosts[busiest.key]!.run { $0.counters.filesystemSyncs }
+
+        // The host leading the most groups leads at least 4 of the 12: one turn of proposals to
+        // all of them is one cycle with at least 4 logs to sync.
+        let results = try await Self.proposeInOneTurn(cluster, on: busiest.key, busiest.value.map { ($0, 1) })
+        #expect(results.allSatisfy { if case .success = $0 { true } else { false } }, "\(results)")
+        try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
+        try await Self.expectByteIdenticalLogs(cluster)
+        let used = try await cluster.hosts[busiest.key]!.run { $0.counters.filesystemSyncs } - before
+        print("\(busiest.value.count) groups proposed to in one turn: \(used) filesystem syncs on their leader")
+        #expect(used >= 1)
         try await cluster.stopAll()
     }
 
@@ -227,7 +257,7 @@ import Transport
 }
 
 /// Gathers a fixed number of proposal results on a loop and hands them over once complete.
-private final class CollectedResults {
+final class CollectedResults {
     typealias Results = [Result<ClosedRange<Offset>, ProposalFailure>]
     private let expected: Int
     private let continuation: CheckedContinuation<Results, Error>

@@ -71,19 +71,24 @@ extension RaftHost {
         group.resolveProposals()
     }
 
-    /// Spreads the groups' fsyncs over at most `jobCount` offloaded jobs.
+    /// Spreads the groups' fsyncs over at most `jobCount` offloaded jobs, or hands them all to
+    /// one job that syncs their filesystem once when there are many
+    /// (``RaftHostOptions/filesystemSyncGroupsMin``): splitting would flush it several times.
     private func startSyncs(_ persisting: [Persisting], jobCount: Int) {
         precondition(jobCount >= 1, "a sync needs an offload slot")
-        let perJob = (persisting.count + jobCount - 1) / jobCount
+        let logSyncs = persisting.count { $0.pending.logSync != nil }
+        let wholeFilesystem = FilesystemSync.reportsWritebackErrors && logSyncs >= options.filesystemSyncGroupsMin
+        let perJob = wholeFilesystem ? persisting.count : (persisting.count + jobCount - 1) / jobCount
         for first in stride(from: 0, to: persisting.count, by: perJob) {
             let share = Array(persisting[first..<min(first + perJob, persisting.count)])
             let work = share.map(\.pending)
             do {
-                try loop.offload({ work.map { $0.perform() } }) { [weak self] outcomes in
+                try loop.offload({ PendingPersist.performAll(work, wholeFilesystem: wholeFilesystem) }) { [weak self] outcomes in
                     self?.finishSync(share, outcomes: outcomes)
                 }
                 counters.syncBatches += 1
                 counters.groupSyncs += UInt64(work.count)
+                if wholeFilesystem { counters.filesystemSyncs += 1 }
             } catch {
                 // Only while the loop stops (the bound was checked): the writes stay unacknowledged.
                 for started in share { fail(started.group, error) }

@@ -18,6 +18,9 @@ public struct RaftHostCounters: Sendable, Equatable {
     public var syncBatches: UInt64 = 0
     /// Group Readies made durable by those batches.
     public var groupSyncs: UInt64 = 0
+    /// Sync batches that made their groups durable with one `syncfs` instead of an
+    /// `fdatasync` per log (``RaftHostOptions/filesystemSyncGroupsMin``).
+    public var filesystemSyncs: UInt64 = 0
     /// Bytes the background scrub re-read and checked.
     public var scrubBytes: UInt64 = 0
     /// Scrub passes completed over a whole log.

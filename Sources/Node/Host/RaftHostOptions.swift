@@ -24,6 +24,10 @@ public struct RaftHostOptions: Sendable {
     /// groups one after another, the jobs run in parallel on libuv's pool (4 threads unless
     /// `UV_THREADPOOL_SIZE` says otherwise), so many partitions do not wait for each other's disk.
     public var syncJobsPerCycleMax: Int
+    /// Logs to sync in one host cycle from which one `syncfs(2)` of their filesystem replaces
+    /// their `fdatasync`s (`Storage.FilesystemSync`); `Int.max`: never. With many partitions
+    /// written at once the per-file flushes, not the bytes, bound the rate.
+    public var filesystemSyncGroupsMin: Int
     /// Bytes of stored batches the background scrub re-reads and CRC-checks per tick, at most
     /// (one batch more when a batch is larger): the scrub's share of the loop and the disk.
     public var scrubBytesPerTick: Int
@@ -54,6 +58,7 @@ public struct RaftHostOptions: Sendable {
         pendingProposalCountMax: Int = 4_096,
         immediateCyclesPerGroupMax: Int = 4,
         syncJobsPerCycleMax: Int = 4,
+        filesystemSyncGroupsMin: Int = 8,
         scrubBytesPerTick: Int = 1 << 20,
         scrubIntervalTicks: UInt64 = 7 * 24 * 36_000,
         retentionCheckIntervalTicks: UInt64 = 3_000,
@@ -68,6 +73,7 @@ public struct RaftHostOptions: Sendable {
         self.pendingProposalCountMax = pendingProposalCountMax
         self.immediateCyclesPerGroupMax = immediateCyclesPerGroupMax
         self.syncJobsPerCycleMax = syncJobsPerCycleMax
+        self.filesystemSyncGroupsMin = filesystemSyncGroupsMin
         self.scrubBytesPerTick = scrubBytesPerTick
         self.scrubIntervalTicks = scrubIntervalTicks
         self.retentionCheckIntervalTicks = retentionCheckIntervalTicks
@@ -94,6 +100,7 @@ public struct RaftHostOptions: Sendable {
         try require(pendingProposalCountMax >= 1, "pendingProposalCountMax >= 1")
         try require(immediateCyclesPerGroupMax >= 1, "immediateCyclesPerGroupMax >= 1")
         try require(syncJobsPerCycleMax >= 1, "syncJobsPerCycleMax >= 1")
+        try require(filesystemSyncGroupsMin >= 1, "filesystemSyncGroupsMin >= 1")
         try require(scrubBytesPerTick >= 1, "scrubBytesPerTick >= 1")
         try require(scrubIntervalTicks >= 1, "scrubIntervalTicks >= 1")
         try require(retentionCheckIntervalTicks >= 1, "retentionCheckIntervalTicks >= 1")

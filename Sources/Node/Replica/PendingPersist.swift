@@ -17,17 +17,23 @@ struct PendingPersist: Sendable {
     /// Syncs the log, then writes the state. Blocking; any thread; never throws: the owner
     /// learns the outcome in `PartitionReplica.finishPersist(_:outcome:)`.
     func perform() -> PersistOutcome {
-        var outcome = PersistOutcome()
-        if let logSync {
-            do { try logSync.perform() } catch {
-                outcome.logError = error
-                return outcome
-            }
+        Self.performAll([self], wholeFilesystem: false)[0]
+    }
+
+    /// Performs many replicas' persists: their logs' syncs together (one `syncfs` per
+    /// filesystem when `wholeFilesystem`, see `PendingSync.performAll`), then each state whose
+    /// log is durable. Blocking; any thread.
+    /// - Returns: one outcome per persist, in order.
+    static func performAll(_ persists: [PendingPersist], wholeFilesystem: Bool) -> [PersistOutcome] {
+        var outcomes = [PersistOutcome](repeating: PersistOutcome(), count: persists.count)
+        let logged = persists.indices.filter { persists[$0].logSync != nil }
+        let logErrors = PendingSync.performAll(logged.map { persists[$0].logSync! }, wholeFilesystem: wholeFilesystem)
+        for (index, error) in zip(logged, logErrors) { outcomes[index].logError = error }
+        for (index, persist) in persists.enumerated() where outcomes[index].logError == nil {
+            guard let state = persist.state else { continue }
+            do { try state.write(in: persist.directory) } catch { outcomes[index].stateError = error }
         }
-        if let state {
-            do { try state.write(in: directory) } catch { outcome.stateError = error }
-        }
-        return outcome
+        return outcomes
     }
 }
 

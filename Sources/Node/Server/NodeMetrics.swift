@@ -115,6 +115,7 @@ final class NodeMetrics {
         (\.messagesForUnknownGroups, "raft_messages_unknown_group", "Received messages dropped for groups not hosted here."),
         (\.syncBatches, "raft_sync_batches", "Offloaded sync batches (one per host cycle with durable changes)."),
         (\.groupSyncs, "raft_group_syncs", "Group state changes made durable by the sync batches."),
+        (\.filesystemSyncs, "raft_filesystem_syncs", "Sync batches made durable by one syncfs of the filesystem instead of an fdatasync per log."),
         (\.scrubBytes, "scrub_bytes", "Bytes of stored batches the background scrub re-read and CRC-checked."),
         (\.scrubPasses, "scrub_passes", "Scrub passes completed over a whole partition log."),
         (\.scrubDamageFound, "scrub_damage_found", "Damaged batches the scrub found (each replica is cut there and refills from its leader)."),
