@@ -170,6 +170,34 @@ public final class BrokerConnection: @unchecked Sendable {
         _ = try await exchange(frame, expectsResponse: false, timeout: nil)
     }
 
+    /// Queues `request` at once, so that calls made one after another reach the broker in that
+    /// order (the async ``send(_:timeout:)`` queues only when its task runs), and calls
+    /// `completion` on the client's loop with the decoded response, or with an empty response
+    /// as soon as the request is queued when `expectsResponse` is false (Produce with acks=0).
+    public func start<Request: KafkaRequestMessage>(
+        _ request: Request, expectsResponse: Bool = true,
+        completion: @escaping @Sendable (Result<Request.Response?, KafkaClientError>) -> Void
+    ) {
+        let version: Int16
+        do { version = try self.version(of: Request.apiKey) } catch { return completion(.failure(error)) }
+        let frame = KafkaFrame.request(request, version: version, correlationId: 0, clientId: options.clientId)
+        startExchange(frame, expectsResponse: expectsResponse, timeout: nil) { [self] outcome in
+            switch outcome {
+            case .failure(let error): completion(.failure(error))
+            case .success where !expectsResponse: completion(.success(nil))
+            case .success(let body):
+                do {
+                    completion(.success(try KafkaFrame.decodeResponse(Request.Response.self, frameBody: body, version: version).body))
+                } catch {
+                    // As in send(_:): a response that does not decode leaves the stream in doubt.
+                    let failure = KafkaClientError(.malformedResponse, "\(Request.apiKey) v\(version) response from \(address): \(error)")
+                    try? loop.execute { [self] in fail(failure) }
+                    completion(.failure(failure))
+                }
+            }
+        }
+    }
+
     /// Sends at an explicit version; when decoding at `version` fails and `fallbackVersion` is
     /// given, tries that one (ApiVersions: a broker answers an unsupported version in v0).
     private func send<Request: KafkaRequestMessage>(
@@ -193,16 +221,23 @@ public final class BrokerConnection: @unchecked Sendable {
 
     /// Queues a frame (correlation id 0, patched on the loop) and waits for the response body.
     private func exchange(_ frame: [UInt8], expectsResponse: Bool, timeout: Duration?) async throws -> [UInt8] {
+        try await withCheckedThrowingContinuation { continuation in
+            startExchange(frame, expectsResponse: expectsResponse, timeout: timeout) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Hands a frame to the loop now (calls are queued in call order); `complete` gets the
+    /// response body, or the failure.
+    private func startExchange(
+        _ frame: [UInt8], expectsResponse: Bool, timeout: Duration?,
+        complete: @escaping @Sendable (Result<[UInt8], KafkaClientError>) -> Void
+    ) {
         let deadline = ContinuousClock.now.advanced(by: timeout ?? options.requestTimeout)
-        return try await withCheckedThrowingContinuation { continuation in
-            let exchange = Exchange(frame: frame, expectsResponse: expectsResponse, deadline: deadline) {
-                continuation.resume(with: $0)
-            }
-            do {
-                try loop.execute { [self] in enqueue(exchange) }
-            } catch {
-                continuation.resume(throwing: KafkaClientError(.closed, "client loop: \(error)"))
-            }
+        let exchange = Exchange(frame: frame, expectsResponse: expectsResponse, deadline: deadline, complete: complete)
+        do {
+            try loop.execute { [self] in enqueue(exchange) }
+        } catch {
+            complete(.failure(KafkaClientError(.closed, "client loop: \(error)")))
         }
     }
 

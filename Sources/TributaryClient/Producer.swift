@@ -10,7 +10,9 @@ import Darwin
 
 /// Sends records to topics: partitions them (murmur2 of the key, as the Java client does;
 /// sticky for null keys), batches them per partition, and delivers each batch with retries
-/// across leader changes.
+/// across leader changes. The batches ready for one broker travel together, one Produce request
+/// carrying a batch of each partition (``BrokerSendQueue``), with at most the connection's
+/// in-flight bound of requests out per broker.
 ///
 /// Batches of a partition are written in the order their records were sent, retries included.
 /// With ``ProducerOptions/idempotent`` the producer gets an id from the broker (InitProducerId)
@@ -37,6 +39,15 @@ public actor Producer {
     private var stickyPartitions: [String: Int32] = [:]
     private var stickyRotation: [String: Int32] = [:]
     private var identity: IdempotentIdentity?
+    /// Batches waiting for a request to each broker, by node id.
+    private var sendQueues: [Int32: BrokerSendQueue] = [:]
+    /// The connection requests to each broker go on (their order on it is their send order).
+    private var connections: [Int32: BrokerConnection] = [:]
+    private var connecting: Set<Int32> = []
+    /// Per partition, the in-flight batches not in a request yet: only the oldest of them may
+    /// join one, so that a partition's batches reach its leader in sequence order even though
+    /// each delivery is a task of its own.
+    private var unsent: [TopicPartition: Set<UInt64>] = [:]
     private var identityTask: Task<IdempotentIdentity, any Error>?
 
     /// The producer id and epoch from InitProducerId, and the next sequence per partition.
@@ -113,6 +124,9 @@ public actor Producer {
     /// requests-in-flight): at most ``ProducerOptions/inFlightBatchesPerPartitionMax`` per partition.
     public var batchesInFlight: Int { inFlight.values.reduce(0) { $0 + $1.count } }
 
+    /// Batches waiting for a free request slot to their leader (they travel together).
+    var batchesAwaitingRequest: Int { sendQueues.values.reduce(0) { $0 + $1.waiting.count } }
+
     // MARK: Partitioning
 
     private func choosePartition(_ topic: String, key: [UInt8]?, partitionCount: Int) -> Int32 {
@@ -176,6 +190,7 @@ public actor Producer {
             var batch = sealedBatches[partition]!.removeFirst()
             batch.encoded = encode(batch)
             inFlight[partition, default: []].append(batch.id)
+            unsent[partition, default: []].insert(batch.id)
             Task { await deliver(batch) }
         }
     }
@@ -228,8 +243,11 @@ public actor Producer {
                 return
             } catch let error as KafkaClientError where Self.refusesAnOvertakingBatch(error) && behindAnother {
                 // Bounded: once no earlier batch is in flight, out of order is final.
+                unsent[batch.topicPartition, default: []].insert(batch.id)
                 try? await Task.sleep(for: Self.outOfOrderRetryDelay)
             } catch let error as KafkaClientError where error.isRetriable && failures + 1 < client.options.attemptCountMax {
+                // Before the pause, so that later batches of the partition wait behind it.
+                unsent[batch.topicPartition, default: []].insert(batch.id)
                 failures += 1
                 if error.errorCode?.invalidatesMetadata ?? true { await client.invalidate(topic: batch.topicPartition.topic) }
                 try? await Task.sleep(for: client.options.backoff(afterFailures: failures))
@@ -256,24 +274,15 @@ public actor Producer {
         inFlight[batch.topicPartition]?.first.map { $0 != batch.id } ?? false
     }
 
-    /// One attempt: sends the batch to the current leader.
+    /// One attempt: sends the batch to the current leader, in the next request to it.
     private func produce(_ batch: inout ProducerBatch) async throws -> Int64 {
         guard let encoded = batch.encoded else { preconditionFailure("batch not encoded") }
         let partition = batch.topicPartition
         let leader = try await client.leader(of: partition)
-        let connection = try await client.connection(toNode: leader)
-        let request = ProduceRequest(
-            acks: options.acks.rawValue, timeoutMs: options.brokerTimeout.int32Milliseconds,
-            topicData: [.init(name: partition.topic, partitionData: [.init(index: partition.partition, records: encoded.bytes)])])
-        if options.acks == .none {
-            try await connection.sendWithoutResponse(request)
-            return -1
-        }
-        let response = try await connection.send(request)
-        guard let result = response.responses.first(where: { $0.name == partition.topic })?
-            .partitionResponses.first(where: { $0.index == partition.partition })
-        else {
-            throw KafkaClientError(.malformedResponse, "Produce response for \(partition) has no entry for it")
+        let result = try await withCheckedThrowingContinuation { reply in
+            sendQueues[leader, default: BrokerSendQueue()].append(
+                .init(partition: partition, batchId: batch.id, records: encoded.bytes, reply: reply))
+            startRequests(to: leader)
         }
         let code = ErrorCode(rawValue: result.errorCode)
         switch code {
@@ -284,6 +293,84 @@ public actor Producer {
             throw KafkaClientError(.broker(code), "produce to \(partition) on broker \(leader): \(code)"
                 + (result.errorMessage.map { " (\($0))" } ?? ""))
         }
+    }
+
+    /// Sends what waits for `broker` while fewer requests than the connection's in-flight
+    /// bound are out (more would only wait in the connection's queue instead of this one,
+    /// where later batches can still join them). Requests are queued on the connection here,
+    /// in the actor's order, so a partition's batches reach the broker in sequence order.
+    private func startRequests(to broker: Int32) {
+        guard let connection = connections[broker] else { return connect(to: broker) }
+        let requestsMax = client.options.connection.inFlightRequestCountMax
+        while sendQueues[broker, default: BrokerSendQueue()].requestsInFlight < requestsMax {
+            let entries = sendQueues[broker]!.takeRequest(bytesMax: options.requestBytesMax) { entry in
+                unsent[entry.partition]?.min() == entry.batchId
+            }
+            guard !entries.isEmpty else { return }
+            for entry in entries { unsent[entry.partition]?.remove(entry.batchId) }
+            sendQueues[broker]!.requestsInFlight += 1
+            let request = BrokerSendQueue.request(entries, acks: options.acks, timeoutMs: options.brokerTimeout.int32Milliseconds)
+            connection.start(request, expectsResponse: options.acks != .none) { [weak self] outcome in
+                Task { await self?.answered(entries, outcome, by: broker, on: connection) }
+            }
+            // After a leader move a partition's next batch may wait at another broker.
+            let released = Set(entries.map(\.partition))
+            for (other, queue) in sendQueues where other != broker && queue.waiting.contains(where: { released.contains($0.partition) }) {
+                startRequests(to: other)
+            }
+        }
+    }
+
+    /// Opens (or reuses) the client's connection to `broker`, then sends what waits for it;
+    /// when that fails, what waits fails with why (and each delivery retries as it may).
+    private func connect(to broker: Int32) {
+        guard connecting.insert(broker).inserted else { return }
+        let client = self.client
+        Task {
+            let outcome: Result<BrokerConnection, any Error>
+            do { outcome = .success(try await client.connection(toNode: broker)) } catch { outcome = .failure(error) }
+            connected(to: broker, outcome)
+        }
+    }
+
+    private func connected(to broker: Int32, _ outcome: Result<BrokerConnection, any Error>) {
+        connecting.remove(broker)
+        switch outcome {
+        case .success(let connection):
+            connections[broker] = connection
+            startRequests(to: broker)
+        case .failure(let error):
+            for entry in sendQueues[broker]?.takeAll() ?? [] { entry.reply.resume(throwing: error) }
+        }
+    }
+
+    /// Hands each batch of a request its partition's answer, or the request's failure.
+    private func answered(
+        _ entries: [BrokerSendQueue.Entry], _ outcome: Result<ProduceResponse?, KafkaClientError>,
+        by broker: Int32, on connection: BrokerConnection
+    ) {
+        sendQueues[broker]!.requestsInFlight -= 1
+        switch outcome {
+        case .failure(let error):
+            // The next request opens a new connection (the client replaces closed ones).
+            if connections[broker] === connection { connections[broker] = nil }
+            for entry in entries { entry.reply.resume(throwing: error) }
+        case .success(nil):
+            for entry in entries { entry.reply.resume(returning: .init(index: entry.partition.partition, baseOffset: -1)) }
+        case .success(let response?):
+            var answers: [TopicPartition: ProduceResponse.PartitionProduceResponse] = [:]
+            for topic in response.responses {
+                for answer in topic.partitionResponses where answer.index >= 0 { answers[TopicPartition(topic.name, answer.index)] = answer }
+            }
+            for entry in entries {
+                guard let answer = answers[entry.partition] else {
+                    entry.reply.resume(throwing: KafkaClientError(.malformedResponse, "Produce response has no entry for \(entry.partition)"))
+                    continue
+                }
+                entry.reply.resume(returning: answer)
+            }
+        }
+        startRequests(to: broker)
     }
 
     /// The batch's bytes; an idempotent batch gets the partition's next sequence (the caller
@@ -305,6 +392,8 @@ public actor Producer {
     private func finish(_ batch: ProducerBatch, _ outcome: Result<Int64, any Error>) {
         let partition = batch.topicPartition
         inFlight[partition]?.removeAll { $0 == batch.id }
+        unsent[partition]?.remove(batch.id)
+        if unsent[partition]?.isEmpty == true { unsent[partition] = nil }
         if inFlight[partition]?.isEmpty == true { inFlight[partition] = nil }
         settle(batch, outcome)
         pump(partition)

@@ -37,6 +37,10 @@ public struct ProducerOptions: Sendable, Equatable {
     /// sequence skips one it lacks, and that batch is sent again after the earlier one. A plain
     /// producer keeps one batch in flight, so that a retry can never overtake a later batch.
     public var inFlightBatchesPerPartitionMax: Int
+    /// Bytes of batches one Produce request carries, at most (Kafka's `max.request.size`): each
+    /// request to a broker gathers a batch of every partition ready there, up to this. A batch
+    /// larger than it goes alone.
+    public var requestBytesMax: Int
 
     /// Makes options; the defaults are Kafka 3's (idempotent, acks=all, 5 ms linger, 16 KiB batches).
     public init(
@@ -48,7 +52,8 @@ public struct ProducerOptions: Sendable, Equatable {
         bufferedRecordCountMax: Int = 100_000,
         brokerTimeout: Duration = .seconds(30),
         allowAutoTopicCreation: Bool = true,
-        inFlightBatchesPerPartitionMax: Int = 5
+        inFlightBatchesPerPartitionMax: Int = 5,
+        requestBytesMax: Int = 1 << 20
     ) {
         self.acks = acks
         self.idempotent = idempotent
@@ -59,6 +64,7 @@ public struct ProducerOptions: Sendable, Equatable {
         self.brokerTimeout = brokerTimeout
         self.allowAutoTopicCreation = allowAutoTopicCreation
         self.inFlightBatchesPerPartitionMax = inFlightBatchesPerPartitionMax
+        self.requestBytesMax = requestBytesMax
     }
 
     /// Batches of one partition in flight at once: ``inFlightBatchesPerPartitionMax`` when
@@ -77,6 +83,7 @@ public struct ProducerOptions: Sendable, Equatable {
                     "batchBytesMax holds at least one empty record")
         try require(batchRecordCountMax > 0, "batchRecordCountMax > 0")
         try require(bufferedRecordCountMax > 0, "bufferedRecordCountMax > 0")
+        try require(requestBytesMax > 0, "requestBytesMax > 0")
         try require((1...5).contains(inFlightBatchesPerPartitionMax), "1 <= inFlightBatchesPerPartitionMax <= 5")
         try require(brokerTimeout > .zero && brokerTimeout <= .milliseconds(Int64(Int32.max)),
                     "0 < brokerTimeout <= Int32.max ms")

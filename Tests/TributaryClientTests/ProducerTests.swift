@@ -45,6 +45,43 @@ actor Flag {
         }
     }
 
+    @Test func batchesWaitingForOneBrokerShareOneProduceRequest() async throws {
+        try await withStubClient(nodeCount: 1) { cluster, client in
+            try await cluster.withModel { model in
+                model.createTopic("wide", partitionCount: 40)
+                model.script = { model, _, request in
+                    guard case .produce(let produce) = request.body else { return .answer }
+                    model.producedPartitionCounts.append(produce.topicData.reduce(0) { $0 + $1.partitionData.count })
+                    return .hold
+                }
+            }
+            let producer = try Producer(client: client, options: ProducerOptions(lingerTime: .zero))
+            let sends = (0..<40).map { index in
+                Task { try await producer.send(topic: "wide", key: nil, value: [UInt8(index)], partition: Int32(index)) }
+            }
+            func sentPartitions() async throws -> Int {
+                try await cluster.withModel { model in model.producedPartitionCounts.reduce(0, +) }
+            }
+            // Every batch is either in a request the broker holds or waiting for a free slot.
+            while try await sentPartitions() + producer.batchesAwaitingRequest < 40 { await Task.yield() }
+            let slots = client.options.connection.inFlightRequestCountMax
+            #expect(try await cluster.withModel { $0.producedPartitionCounts.count } <= slots)
+            while try await sentPartitions() < 40 {
+                try await cluster.releaseHeldResponses()
+                await Task.yield()
+            }
+            try await cluster.releaseHeldResponses()
+            var partitions: Set<Int32> = []
+            for send in sends { partitions.insert(try await send.value.topicPartition.partition) }
+            #expect(partitions.count == 40)
+            // One request per batch would be 40; the waiting ones share the next free slot.
+            let requests = try await cluster.withModel { $0.producedPartitionCounts }
+            #expect(requests.count <= slots + 1, "40 batches of 40 partitions in requests of \(requests) partitions")
+            let stored = try await cluster.withModel { model in model.topics["wide"]!.map(\.nextOffset) }
+            #expect(stored.allSatisfy { $0 == 1 })
+        }
+    }
+
     @Test func acksAllReturnsOnlyAfterTheBrokerAnswers() async throws {
         try await withStubClient { cluster, client in
             try await cluster.withModel { $0.createTopic("t", partitionCount: 1) }

@@ -49,6 +49,8 @@ struct StubModel: Sendable {
     var groups: [String: StubGroup] = [:]
     /// Requests received, in order: (node, api, version).
     var requestLog: [(nodeId: Int32, apiKey: ApiKey, apiVersion: Int16)] = []
+    /// Partitions per Produce request, for scripts that count them.
+    var producedPartitionCounts: [Int] = []
     /// Decides what to do with each request before it is handled; may change the model.
     var script: (@Sendable (inout StubModel, Int32, DecodedRequest) -> StubAction)?
 
