@@ -227,6 +227,24 @@ public struct RaftCore<Log: RaftLogReader> {
         return index
     }
 
+    /// Ends this replica's current election timeout after exactly `ticks` more ticks instead of
+    /// its randomised one (later timeouts are randomised again); a leader ignores it. A new
+    /// group uses it so that its preferred replica campaigns well before the others, which wait
+    /// longer than usual, and leadership starts where the placement put it instead of wherever
+    /// the first timeout fell.
+    public mutating func restartElectionTimeout(inTicks ticks: Int) {
+        precondition(ticks >= 1, "an election timeout of \(ticks) ticks")
+        guard role != .leader else { return }
+        electionElapsedTicks = randomizedElectionTimeoutTicks - ticks
+    }
+
+    /// Makes this replica's current election timeout `ticks` ticks longer (the other new
+    /// replicas of a group whose preferred replica restarted its timeout to campaign first).
+    public mutating func delayElectionTimeout(byTicks ticks: Int) {
+        precondition(ticks >= 0, "a delay of \(ticks) ticks")
+        electionElapsedTicks -= ticks
+    }
+
     /// Hands leadership to `target` once its log has caught up; proposals are refused meanwhile,
     /// and the transfer is abandoned after an election timeout.
     /// - Throws: `ProposalError` if this replica is not the leader or `target` cannot lead.

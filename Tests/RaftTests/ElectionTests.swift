@@ -15,6 +15,35 @@ import SeededRandom
         }
     }
 
+    @Test func aReplicaWhoseTimeoutWasRestartedShortCampaignsFirstAndWins() {
+        var cluster = TestCluster(voters: 3)
+        let timeout = cluster[3].raft.config.electionTimeoutTicks
+        cluster[3].raft.restartElectionTimeout(inTicks: 2)
+        // Every replica ticks alike; only n3's timeout ends within 2 ticks (the others' are drawn
+        // from timeout..<2*timeout).
+        cluster.tickAll(1)
+        #expect(cluster[3].raft.currentRole == .follower)
+        cluster.tickAll(1)
+        #expect(cluster[3].raft.currentRole == .leader)
+        #expect((1...3).allSatisfy { cluster[$0].raft.currentLeader == NodeID(3) })
+        #expect(timeout > 2)
+        // A leader ignores it.
+        cluster[3].raft.restartElectionTimeout(inTicks: 1)
+        cluster.tickAll(timeout)
+        #expect(cluster[3].raft.currentRole == .leader && cluster[3].raft.currentTerm == Term(1))
+    }
+
+    @Test func aDelayedTimeoutCampaignsOnlyAfterTheDelay() {
+        var cluster = TestCluster(voters: 3)
+        let timeout = cluster[1].raft.config.electionTimeoutTicks
+        for id in 1...3 { cluster[id].raft.delayElectionTimeout(byTicks: 2 * timeout) }
+        // Randomised timeouts end before 2 * timeout; delayed by 2 * timeout, none ends before 3 * timeout.
+        cluster.tickAll(3 * timeout - 1)
+        #expect((1...3).allSatisfy { cluster[$0].raft.currentTerm == Term(0) })
+        cluster.tick(until: { c in (1...3).contains { c[$0].raft.currentRole == .leader } }, ticksMax: 2 * timeout)
+        #expect((1...3).contains { cluster[$0].raft.currentRole == .leader })
+    }
+
     @Test func aVoteGrantIsReleasedOnlyAfterTheVoteIsDurable() {
         let cluster = TestCluster(voters: 3) { $0.preVote = false }
         for _ in 0..<100 where cluster[1].raft.currentRole == .follower { cluster[1].raft.tick() }

@@ -90,11 +90,21 @@ public final class RaftHost: @unchecked Sendable {
     ///   no Raft state yet (a restarted replica keeps its own).
     /// - Throws: ``RaftHostError`` when the id is in use or the host is closed; storage and Raft
     ///   errors when the replica cannot open.
-    public func addGroup(_ group: RaftGroupID, directory: String, membership: Membership) throws {
+    /// - Parameter preferredLeader: whether this node is the group's preferred leader, if it has
+    ///   one. A new replica (term 0) of the preferred leader campaigns after
+    ///   ``RaftHostOptions/preferredCampaignTicks``; the other new replicas wait one election
+    ///   timeout longer than usual, so that the preferred one gets a second try before them if
+    ///   its first vote requests reached nodes that had not created the group yet. New
+    ///   partitions then start out led where the placement spread them.
+    public func addGroup(_ group: RaftGroupID, directory: String, membership: Membership, preferredLeader: Bool? = nil) throws {
         assertInLoop()
         guard !isClosed else { throw RaftHostError("host \(localID) is shut down") }
         guard groups[group] == nil else { throw RaftHostError("group \(group) is already hosted on \(localID)") }
-        host(group, replica: try openReplica(directory: directory, membership: membership))
+        let replica = try openReplica(directory: directory, membership: membership)
+        if let preferredLeader {
+            replica.timeFirstCampaignIfNew(preferred: preferredLeader, preferredTicks: options.preferredCampaignTicks)
+        }
+        host(group, replica: replica)
     }
 
     /// Opens this node's replica in `directory`; damage found is cut and logged (the replica

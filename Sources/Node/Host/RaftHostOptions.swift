@@ -9,6 +9,10 @@ public struct RaftHostOptions: Sendable {
     public var electionTimeoutTicks: Int
     /// Ticks between a leader's heartbeats.
     public var heartbeatIntervalTicks: Int
+    /// Ticks after which a new group's preferred replica campaigns (well below
+    /// `electionTimeoutTicks`, yet long enough for the other nodes to create their replicas
+    /// from the same metadata: a vote request for a group not there yet is dropped).
+    public var preferredCampaignTicks: Int
     /// Most entry bytes in one append message; with the framing it must fit one peer frame.
     public var appendBytesMax: Int
     /// Ticks a proposal may wait for its commit before it fails with ``ProposalFailure/timedOut``.
@@ -53,6 +57,7 @@ public struct RaftHostOptions: Sendable {
         tickInterval: Duration = .milliseconds(100),
         electionTimeoutTicks: Int = 10,
         heartbeatIntervalTicks: Int = 1,
+        preferredCampaignTicks: Int = 3,
         appendBytesMax: Int = 1 << 20,
         proposalTimeoutTicks: Int = 100,
         pendingProposalCountMax: Int = 4_096,
@@ -68,6 +73,7 @@ public struct RaftHostOptions: Sendable {
         self.tickInterval = tickInterval
         self.electionTimeoutTicks = electionTimeoutTicks
         self.heartbeatIntervalTicks = heartbeatIntervalTicks
+        self.preferredCampaignTicks = preferredCampaignTicks
         self.appendBytesMax = appendBytesMax
         self.proposalTimeoutTicks = proposalTimeoutTicks
         self.pendingProposalCountMax = pendingProposalCountMax
@@ -97,6 +103,8 @@ public struct RaftHostOptions: Sendable {
         }
         try require(tickInterval > .zero, "tickInterval > 0")
         try require(proposalTimeoutTicks >= 1, "proposalTimeoutTicks >= 1")
+        try require(preferredCampaignTicks >= 1 && preferredCampaignTicks < electionTimeoutTicks,
+                    "1 <= preferredCampaignTicks < electionTimeoutTicks")
         try require(pendingProposalCountMax >= 1, "pendingProposalCountMax >= 1")
         try require(immediateCyclesPerGroupMax >= 1, "immediateCyclesPerGroupMax >= 1")
         try require(syncJobsPerCycleMax >= 1, "syncJobsPerCycleMax >= 1")

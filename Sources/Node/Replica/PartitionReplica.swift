@@ -130,6 +130,17 @@ final class PartitionReplica {
         try core.proposeMembershipChange(change)
     }
 
+    /// If the replica is new (term 0), times its first campaign: after `preferredTicks` on the
+    /// group's preferred replica, one election timeout later than usual on the others.
+    func timeFirstCampaignIfNew(preferred: Bool, preferredTicks: Int) {
+        guard core.currentTerm == .zero else { return }
+        if preferred {
+            core.restartElectionTimeout(inTicks: preferredTicks)
+        } else {
+            core.delayElectionTimeout(byTicks: core.config.electionTimeoutTicks)
+        }
+    }
+
     /// Hands leadership to `target` once its log has caught up (leader only).
     func transferLeadership(to target: NodeID) throws(ProposalError) {
         try core.transferLeadership(to: target)

@@ -70,7 +70,8 @@ extension NodeServer {
                 // A replica being added joins as a learner; the leader promotes it once caught up.
                 let local = NodeID(UInt64(config.nodeID))
                 let learners = voters.contains(local) ? [] : [local]
-                try host.addGroup(group.groupID, directory: directory, membership: Membership(voters: voters, learners: learners))
+                try host.addGroup(group.groupID, directory: directory, membership: Membership(voters: voters, learners: learners),
+                                  preferredLeader: voters.contains(local) ? group.replicas.first == localBrokerID : nil)
                 logger.info("hosting \(group.topicName)-\(group.partition) (\(group.groupID)) with replicas \(group.replicas.map(\.rawValue))")
             } catch {
                 logger.error("cannot open \(group.topicName)-\(group.partition) (\(group.groupID)) in \(directory): \(error)")

@@ -226,6 +226,7 @@ extension NodeConfig {
         return RaftHostOptions(
             tickInterval: .milliseconds(raft.tickMs), electionTimeoutTicks: raft.electionTimeoutTicks,
             heartbeatIntervalTicks: raft.heartbeatIntervalTicks,
+            preferredCampaignTicks: max(1, min(3, raft.electionTimeoutTicks / 2)),
             filesystemSyncGroupsMin: log.syncfsMinPartitions ?? .max,
             scrubBytesPerTick: Int(max(1, log.scrubBytesPerSecond * tickMs / 1_000)),
             scrubIntervalTicks: UInt64(max(1, log.scrubIntervalMs / tickMs)),
