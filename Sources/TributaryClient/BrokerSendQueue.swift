@@ -7,7 +7,7 @@ import KafkaProtocol
 /// (``ConnectionOptions/inFlightRequestCountMax``) on one record each.
 struct BrokerSendQueue {
     /// One batch waiting, and the delivery waiting for its partition's answer.
-    struct Entry {
+    struct Entry: Sendable {
         let partition: TopicPartition
         /// The producer's id of the batch (its order among the partition's batches).
         let batchId: UInt64

@@ -311,7 +311,11 @@ public actor Producer {
             sendQueues[broker]!.requestsInFlight += 1
             let request = BrokerSendQueue.request(entries, acks: options.acks, timeoutMs: options.brokerTimeout.int32Milliseconds)
             connection.start(request, expectsResponse: options.acks != .none) { [weak self] outcome in
-                Task { await self?.answered(entries, outcome, by: broker, on: connection) }
+                // The deliveries go on from here, on the client's loop; only the slot goes back
+                // through the actor.
+                Self.hand(outcome, to: entries)
+                let failed = if case .failure = outcome { true } else { false }
+                Task { await self?.requestEnded(to: broker, on: connection, failed: failed) }
             }
             // After a leader move a partition's next batch may wait at another broker.
             let released = Set(entries.map(\.partition))
@@ -345,15 +349,9 @@ public actor Producer {
     }
 
     /// Hands each batch of a request its partition's answer, or the request's failure.
-    private func answered(
-        _ entries: [BrokerSendQueue.Entry], _ outcome: Result<ProduceResponse?, KafkaClientError>,
-        by broker: Int32, on connection: BrokerConnection
-    ) {
-        sendQueues[broker]!.requestsInFlight -= 1
+    private static func hand(_ outcome: Result<ProduceResponse?, KafkaClientError>, to entries: [BrokerSendQueue.Entry]) {
         switch outcome {
         case .failure(let error):
-            // The next request opens a new connection (the client replaces closed ones).
-            if connections[broker] === connection { connections[broker] = nil }
             for entry in entries { entry.reply.resume(throwing: error) }
         case .success(nil):
             for entry in entries { entry.reply.resume(returning: .init(index: entry.partition.partition, baseOffset: -1)) }
@@ -370,6 +368,13 @@ public actor Producer {
                 entry.reply.resume(returning: answer)
             }
         }
+    }
+
+    /// A request to `broker` was answered (or failed): its slot is free for what waits.
+    private func requestEnded(to broker: Int32, on connection: BrokerConnection, failed: Bool) {
+        sendQueues[broker]!.requestsInFlight -= 1
+        // After a failure the next request opens a new connection (the client replaces closed ones).
+        if failed && connections[broker] === connection { connections[broker] = nil }
         startRequests(to: broker)
     }
 
