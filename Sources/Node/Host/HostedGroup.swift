@@ -28,21 +28,23 @@ final class HostedGroup {
     /// Whether the host drives it (ticks, messages, Ready cycles).
     var isServing: Bool { failure == nil }
 
-    /// Its status now.
+    /// Its status now. Every read goes through `replica` rather than a local copy of the core:
+    /// copying the core (a struct of collections) retains and releases each of them, and this
+    /// runs for every group with work in every host cycle.
     var status: GroupStatus {
-        let core = replica.core
+        let metrics = replica.core.metrics
         return GroupStatus(
-            group: id, role: core.currentRole, term: core.currentTerm, leader: core.currentLeader,
-            membership: core.currentMembership, commitIndex: core.commitIndex,
-            followerMatchIndexes: core.metrics.followerMatchIndexes, lastIndex: core.lastIndex, logStartOffset: replica.log.logStartOffset,
-            logEndOffset: replica.log.nextOffset, failure: failure, refillingThrough: core.lostLogEnd?.index,
-            electionsStarted: core.metrics.electionsStarted, leaderChanges: core.metrics.leaderChanges,
-            scrubPasses: scrub.passesCompleted)
+            group: id, role: replica.core.currentRole, term: replica.core.currentTerm, leader: replica.core.currentLeader,
+            membership: replica.core.currentMembership, commitIndex: replica.core.commitIndex,
+            followerMatchIndexes: metrics.followerMatchIndexes, lastIndex: replica.core.lastIndex,
+            logStartOffset: replica.log.logStartOffset, logEndOffset: replica.log.nextOffset, failure: failure,
+            refillingThrough: replica.core.lostLogEnd?.index, electionsStarted: metrics.electionsStarted,
+            leaderChanges: metrics.leaderChanges, scrubPasses: scrub.passesCompleted)
     }
 
     /// Completes the proposals the commit index (or, for those awaiting it, the applied index) has passed.
     func resolveProposals() {
-        let core = replica.core
-        proposals.resolve(commit: core.commitIndex, applied: core.appliedIndex) { core.term(at: $0) }
+        let replica = self.replica
+        proposals.resolve(commit: replica.core.commitIndex, applied: replica.core.appliedIndex) { replica.core.term(at: $0) }
     }
 }
