@@ -8,11 +8,12 @@ import Darwin
 ///
 /// Used instead of `Synchronization.Mutex` because on Linux that one sits on raw futexes, which
 /// ThreadSanitizer cannot see; with pthreads, TSan checks the loop's cross-thread code for real.
-final class Locked<Value>: @unchecked Sendable {
+public final class Locked<Value>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
     private var value: Value
 
-    init(_ value: Value) {
+    /// Guards `value`.
+    public init(_ value: Value) {
         self.value = value
         let code = pthread_mutex_init(mutex, nil)
         precondition(code == 0, "pthread_mutex_init failed with errno \(code)")
@@ -24,7 +25,7 @@ final class Locked<Value>: @unchecked Sendable {
     }
 
     /// Runs `body` with the value while holding the lock.
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)

@@ -17,8 +17,6 @@ struct BrokerSendQueue {
 
     /// Batches not yet in a request, oldest first.
     private(set) var waiting = Deque<Entry>()
-    /// Requests of this producer to the broker that have not been answered.
-    var requestsInFlight = 0
 
     mutating func append(_ entry: Entry) { waiting.append(entry) }
 
@@ -61,4 +59,12 @@ struct BrokerSendQueue {
             .init(name: $0, partitionData: partitions[$0]!)
         })
     }
+}
+
+/// Per broker, a producer's requests not yet answered and batches waiting for one. Shared with
+/// the client's loop, so that an answer frees its slot there; a trip through the producer's
+/// actor for every answer cost a fifth of the one-record-per-request rate.
+struct RequestSlots {
+    var inFlight = 0
+    var waiting = 0
 }

@@ -1,6 +1,7 @@
 import DequeModule
 import KafkaProtocol
 import Storage
+import Transport
 
 #if canImport(Glibc)
 import Glibc
@@ -41,6 +42,8 @@ public actor Producer {
     private var identity: IdempotentIdentity?
     /// Batches waiting for a request to each broker, by node id.
     private var sendQueues: [Int32: BrokerSendQueue] = [:]
+    /// Requests out and batches waiting per broker (the counts the loop reads too).
+    private nonisolated let slots = Locked<[Int32: RequestSlots]>([:])
     /// The connection requests to each broker go on (their order on it is their send order).
     private var connections: [Int32: BrokerConnection] = [:]
     private var connecting: Set<Int32> = []
@@ -282,6 +285,7 @@ public actor Producer {
         let result = try await withCheckedThrowingContinuation { reply in
             sendQueues[leader, default: BrokerSendQueue()].append(
                 .init(partition: partition, batchId: batch.id, records: encoded.bytes, reply: reply))
+            slots.withLock { $0[leader, default: RequestSlots()].waiting += 1 }
             startRequests(to: leader)
         }
         let code = ErrorCode(rawValue: result.errorCode)
@@ -302,20 +306,29 @@ public actor Producer {
     private func startRequests(to broker: Int32) {
         guard let connection = connections[broker] else { return connect(to: broker) }
         let requestsMax = client.options.connection.inFlightRequestCountMax
-        while sendQueues[broker, default: BrokerSendQueue()].requestsInFlight < requestsMax {
-            let entries = sendQueues[broker]!.takeRequest(bytesMax: options.requestBytesMax) { entry in
+        while slots.withLock({ $0[broker, default: RequestSlots()].inFlight < requestsMax }) {
+            let entries = sendQueues[broker, default: BrokerSendQueue()].takeRequest(bytesMax: options.requestBytesMax) { entry in
                 unsent[entry.partition]?.min() == entry.batchId
             }
             guard !entries.isEmpty else { return }
             for entry in entries { unsent[entry.partition]?.remove(entry.batchId) }
-            sendQueues[broker]!.requestsInFlight += 1
+            slots.withLock { counts in
+                counts[broker]!.inFlight += 1
+                counts[broker]!.waiting -= entries.count
+            }
             let request = BrokerSendQueue.request(entries, acks: options.acks, timeoutMs: options.brokerTimeout.int32Milliseconds)
-            connection.start(request, expectsResponse: options.acks != .none) { [weak self] outcome in
-                // The deliveries go on from here, on the client's loop; only the slot goes back
-                // through the actor.
+            connection.start(request, expectsResponse: options.acks != .none) { [weak self, slots] outcome in
+                // On the client's loop: the deliveries go on from here, and the slot is freed
+                // here. The actor hears of it only when batches wait for the slot (the actor
+                // counted them before it last looked for a free slot, so one of the two sees the
+                // other) or the connection failed.
                 Self.hand(outcome, to: entries)
                 let failed = if case .failure = outcome { true } else { false }
-                Task { await self?.requestEnded(to: broker, on: connection, failed: failed) }
+                let waiting = slots.withLock { counts in
+                    counts[broker]!.inFlight -= 1
+                    return counts[broker]!.waiting > 0
+                }
+                if waiting || failed { Task { await self?.requestEnded(to: broker, on: connection, failed: failed) } }
             }
             // After a leader move a partition's next batch may wait at another broker.
             let released = Set(entries.map(\.partition))
@@ -344,7 +357,9 @@ public actor Producer {
             connections[broker] = connection
             startRequests(to: broker)
         case .failure(let error):
-            for entry in sendQueues[broker]?.takeAll() ?? [] { entry.reply.resume(throwing: error) }
+            let entries = sendQueues[broker]?.takeAll() ?? []
+            slots.withLock { $0[broker, default: RequestSlots()].waiting -= entries.count }
+            for entry in entries { entry.reply.resume(throwing: error) }
         }
     }
 
@@ -370,9 +385,8 @@ public actor Producer {
         }
     }
 
-    /// A request to `broker` was answered (or failed): its slot is free for what waits.
+    /// A request to `broker` was answered (or failed) while batches wait: its slot is free.
     private func requestEnded(to broker: Int32, on connection: BrokerConnection, failed: Bool) {
-        sendQueues[broker]!.requestsInFlight -= 1
         // After a failure the next request opens a new connection (the client replaces closed ones).
         if failed && connections[broker] === connection { connections[broker] = nil }
         startRequests(to: broker)
