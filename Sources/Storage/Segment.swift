@@ -163,8 +163,17 @@ final class Segment: SegmentBytes {
         let count = Int(target - fileBytes)
         try held.withUnsafeBytes { try log.write([UnsafeRawBufferPointer(rebasing: $0[..<count])], at: fileBytes) }
         held.removeFirst(count)
+        // An emptied buffer keeps its largest size otherwise: after a burst every active segment
+        // of a node would hold up to `heldBytesMax` for good, idle or not.
+        if held.isEmpty && held.capacity > Self.idleHeldCapacityMax { held = [] }
         fileBytes = target
     }
+
+    /// Bytes the held buffer has room for (what it costs in memory).
+    var heldCapacityBytes: Int { held.capacity }
+
+    /// Capacity an empty `held` buffer may keep (more is given back once it is written out).
+    static let idleHeldCapacityMax = 16 << 10
 
     func readBytes(at position: Int64, count: Int) throws -> [UInt8] {
         let end = min(position + Int64(count), sizeBytes)

@@ -253,6 +253,18 @@ import Testing
         #expect(try openLog(directory.path, limits: limits).nextOffset == 20, "the 5 appended after beginSync were never synced")
     }
 
+    @Test func anIdleLogGivesBackTheWriteBufferABurstGrew() throws {
+        let directory = TemporaryDirectory()
+        var limits = StorageLimits.production
+        limits.segmentBytesMax = 64 << 20
+        let log = try openLog(directory.path, limits: limits)
+        for _ in 0..<40 { try log.append(makeBatch(count: 4, valueBytes: 1_000), leaderEpoch: 1) }
+        #expect(log.activeSegment.heldCapacityBytes > 100 << 10, "the burst is held before the sync")
+        try log.sync()
+        #expect(log.activeSegment.heldCapacityBytes <= Segment.idleHeldCapacityMax)
+        #expect(try openLog(directory.path, limits: limits).nextOffset == 160)
+    }
+
     @Test func aSyncBegunBeforeATruncationDoesNotClaimTheNewData() throws {
         let directory = TemporaryDirectory()
         let log = try openLog(directory.path, durability: .unsafeSimulatedPowerLoss)
