@@ -18,14 +18,18 @@ struct PerfCommand: AsyncParsableCommand {
 struct PerfProduceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "produce",
-        abstract: "Send unkeyed records of B bytes as fast as allowed; latency is send to acknowledgement.",
+        abstract: "Send unkeyed records of B bytes as fast as allowed; latency is send to acknowledgement (or to consumption).",
         discussion: """
             Sends --records N records, or for --duration-s S seconds after --warmup-s W seconds \
             that are not counted. Up to --in-flight records wait for acknowledgement at once, \
             spread over --producers producers (the producer batches them per partition, one \
             batch in flight per partition and producer; --batch-records 1 sends each record in \
             a request of its own); --throughput R paces sending to R records/s. A missing topic \
-            is created with the broker's defaults. --json prints the figures as one JSON object \
+            is created with the broker's defaults. --end-to-end also reads the topic while \
+            sending, one consumer per partition from its end, and measures each record from its \
+            send to its arrival at a consumer (its value starts with its send instant, so \
+            --record-size is at least 8); the rates are then those of records that arrived, and \
+            the topic should have no other writer. --json prints the figures as one JSON object \
             on stdout (the benchmarks' result shape). Exit status 1 when any record failed.
             """)
 
@@ -56,6 +60,9 @@ struct PerfProduceCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Producers sharing the load (one connection per broker for all).", valueName: "N"))
     var producers: Int = 1
 
+    @Flag(name: .customLong("end-to-end"), help: "Also consume the topic; latency is then send to consumption.")
+    var endToEnd = false
+
     @Flag(name: .long, help: "Print the figures as one JSON object on stdout.")
     var json = false
 
@@ -69,6 +76,9 @@ struct PerfProduceCommand: AsyncParsableCommand {
         if let throughput, !(throughput > 0) { throw ValidationError("--throughput must be > 0") }
         guard (1...100_000).contains(inFlight) else { throw ValidationError("--in-flight must be in 1...100000") }
         guard (1...1_000).contains(producers) else { throw ValidationError("--producers must be in 1...1000") }
+        guard !endToEnd || recordSize >= EndToEndReceiver.stampBytes else {
+            throw ValidationError("--end-to-end needs --record-size of at least \(EndToEndReceiver.stampBytes) (the send stamp)")
+        }
         guard recordSize + 64 <= producer.batchBytes else {
             throw ValidationError("--record-size \(recordSize) does not fit --batch-bytes \(producer.batchBytes) (with 64 bytes of record overhead)")
         }
@@ -76,46 +86,72 @@ struct PerfProduceCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await cluster.withClient("perf produce") { client in
-            _ = try await client.topic(topic, allowAutoTopicCreation: true)
+            let info = try await client.topic(topic, allowAutoTopicCreation: true)
             let options = producer.producerOptions(bufferedRecordCountMax: inFlight)
             let senders = try (0..<producers).map { _ in try Producer(client: client, options: options) }
-            let value = Self.payload(bytes: recordSize)
-            let started = ContinuousClock.now
-            let measureFrom = started.advanced(by: .seconds(warmupSeconds))
+            let payload = Self.payload(bytes: recordSize)
+            let receiver = endToEnd
+                ? try await EndToEndReceiver(client: client, partitions: info.partitions.map { TopicPartition(topic, $0.partition) })
+                : nil
+            let value: @Sendable (ContinuousClock.Instant) -> [UInt8]
+            if let origin = receiver?.origin {
+                value = { EndToEndReceiver.stamped(payload, sentAt: $0, origin: origin) }
+            } else {
+                value = { _ in payload }
+            }
+            // With --end-to-end the consumers are in place by now: the warm-up counts from here.
+            let measureFrom = ContinuousClock.now.advanced(by: .seconds(warmupSeconds))
             let stopAt = durationSeconds.map { measureFrom.advanced(by: .seconds($0)) }
             var report = PerfReport(label: "perf produce", latencyMeaning: "send to acknowledgement", startedAt: measureFrom)
-            try await send(value, with: senders, measuringFrom: measureFrom, until: stopAt, into: &report)
+            async let received = receiver?.receive(measuringFrom: measureFrom, until: stopAt)
+            let acknowledged = await send(value, with: senders, measuringFrom: measureFrom, until: stopAt, into: &report)
             for sender in senders { await sender.flush() }
             if let stopAt { report.close(at: stopAt) }
             Stderr.line(report.summary())
-            if json { print(report.json(valueBytes: recordSize, concurrency: inFlight)) }
+            await receiver?.sendingEnded(expecting: acknowledged)
+            let endToEndReport = try await received
+            if let endToEndReport { Stderr.line(endToEndReport.summary()) }
+            if json { print((endToEndReport ?? report).json(valueBytes: recordSize, concurrency: inFlight)) }
             if report.errorCount > 0 { throw ExitCode.failure }
         }
     }
 
-    /// Sends records round-robin over `senders`, keeping at most `inFlight` unacknowledged and
-    /// pacing to `throughput`, until `records` were sent or `stopAt` passed. Only records sent
-    /// at or after `measureFrom` and acknowledged by `stopAt` are counted.
+    /// What becomes of one record, or the end of a wait for the pace.
+    private enum Outcome {
+        case record(sentAt: ContinuousClock.Instant, latency: Duration, error: (any Error)?)
+        case due
+    }
+
+    /// Sends records round-robin over `senders` (`value` makes each one's value from its send
+    /// instant), keeping at most `inFlight` unacknowledged and pacing to `throughput`, until
+    /// `records` were sent or `stopAt` passed. `report` counts the records sent at or after
+    /// `measureFrom` and acknowledged by `stopAt`.
+    /// - Returns: the records sent at or after `measureFrom` (and before `stopAt`) that were
+    ///   acknowledged, whenever that was.
     private func send(
-        _ value: [UInt8], with senders: [Producer], measuringFrom measureFrom: ContinuousClock.Instant,
-        until stopAt: ContinuousClock.Instant?, into report: inout PerfReport
-    ) async throws {
+        _ value: @escaping @Sendable (ContinuousClock.Instant) -> [UInt8], with senders: [Producer],
+        measuringFrom measureFrom: ContinuousClock.Instant, until stopAt: ContinuousClock.Instant?,
+        into report: inout PerfReport
+    ) async -> Int {
         let topic = self.topic
         let started = ContinuousClock.now
         var firstError: String?
-        await withTaskGroup(of: (sentAt: ContinuousClock.Instant, latency: Duration, error: (any Error)?).self) { group in
+        var acknowledgedInWindow = 0
+        await withTaskGroup(of: Outcome.self) { group in
             var pending = 0
-            func settle(_ outcome: (sentAt: ContinuousClock.Instant, latency: Duration, error: (any Error)?)) {
+            func settle(_ outcome: Outcome) {
+                guard case .record(let sentAt, let latency, let error) = outcome else { return }
                 pending -= 1
-                let counted = outcome.sentAt >= measureFrom && stopAt.map { outcome.sentAt + outcome.latency <= $0 } ?? true
-                if let error = outcome.error {
+                let counted = sentAt >= measureFrom && stopAt.map { sentAt + latency <= $0 } ?? true
+                if let error {
                     if counted { report.fail() }
                     if firstError == nil {
                         firstError = CommandFailure.describe(error, bootstrap: cluster.bootstrap)
                         Stderr.line("perf produce: first failure: \(firstError ?? "")")
                     }
-                } else if counted {
-                    report.record(bytes: value.count, latency: outcome.latency)
+                } else {
+                    if sentAt >= measureFrom, stopAt.map({ sentAt < $0 }) ?? true { acknowledgedInWindow += 1 }
+                    if counted { report.record(bytes: recordSize, latency: latency) }
                 }
                 report.progressIfDue(detail: ", \(pending) in flight")
             }
@@ -123,8 +159,18 @@ struct PerfProduceCommand: AsyncParsableCommand {
             while records.map({ sent < $0 }) ?? true {
                 if let stopAt, ContinuousClock.now >= stopAt { break }
                 if let throughput {
+                    // Waits for the pace while settling acknowledgements as they come.
                     let due = started.advanced(by: .seconds(Double(sent) / throughput))
-                    if due > .now { try? await Task.sleep(until: due, clock: .continuous) }
+                    if due > .now {
+                        group.addTask {
+                            try? await Task.sleep(until: due, clock: .continuous)
+                            return .due
+                        }
+                        while let outcome = await group.next() {
+                            if case .due = outcome { break }
+                            settle(outcome)
+                        }
+                    }
                 }
                 while pending >= inFlight, let outcome = await group.next() { settle(outcome) }
                 let sender = senders[sent % senders.count]
@@ -133,16 +179,17 @@ struct PerfProduceCommand: AsyncParsableCommand {
                 group.addTask {
                     let sentAt = ContinuousClock.now
                     do {
-                        try await sender.send(topic: topic, key: nil, value: value)
-                        return (sentAt, ContinuousClock.now - sentAt, nil)
+                        try await sender.send(topic: topic, key: nil, value: value(sentAt))
+                        return .record(sentAt: sentAt, latency: ContinuousClock.now - sentAt, error: nil)
                     } catch {
-                        return (sentAt, ContinuousClock.now - sentAt, error)
+                        return .record(sentAt: sentAt, latency: ContinuousClock.now - sentAt, error: error)
                     }
                 }
                 report.progressIfDue(detail: ", \(pending) in flight")
             }
             while let outcome = await group.next() { settle(outcome) }
         }
+        return acknowledgedInWindow
     }
 
     /// A value of `bytes` printable bytes (a repeating alphabet: readable with `consume`).

@@ -42,8 +42,7 @@ struct PerfReport {
         precondition(bytes >= 0, "negative record size")
         recordCount += 1
         byteCount += bytes
-        let microseconds = max(0, latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000)
-        _ = latencies.record(min(UInt64(microseconds), Self.latencyMicrosecondsMax))
+        _ = latencies.record(Self.histogramValue(latency))
     }
 
     /// Counts `count` records of `bytes` bytes in all that arrived together after `latency`.
@@ -52,8 +51,12 @@ struct PerfReport {
         guard count > 0 else { return }
         recordCount += count
         byteCount += bytes
-        let microseconds = max(0, latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000)
-        _ = latencies.record(min(UInt64(microseconds), Self.latencyMicrosecondsMax), count: UInt64(count))
+        _ = latencies.record(Self.histogramValue(latency), count: UInt64(count))
+    }
+
+    /// `latency` in microseconds, within what the histogram tracks (a negative one counts as 0).
+    private static func histogramValue(_ latency: Duration) -> UInt64 {
+        min(UInt64(max(0, latency.microseconds)), latencyMicrosecondsMax)
     }
 
     /// Counts a failed record.

@@ -143,4 +143,11 @@ extension Duration {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
+
+    /// The duration in whole microseconds, clamped to `Int64`.
+    var microseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds.multipliedReportingOverflow(by: 1_000_000).overflow
+            ? (seconds < 0 ? .min : .max) : seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
 }
