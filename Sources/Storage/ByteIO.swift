@@ -23,6 +23,18 @@ struct ByteWriter {
         bytes.append(UInt8(zigzag))
     }
 
+    /// Bytes ``append(varint:)`` writes for `value`.
+    static func varintSize(_ value: Int64) -> Int {
+        let zigzag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+        return max(1, (64 - zigzag.leadingZeroBitCount + 6) / 7)
+    }
+
+    /// Bytes ``append(varintBytes:)`` writes for `value`.
+    static func varintBytesSize(_ value: [UInt8]?) -> Int {
+        guard let value else { return varintSize(-1) }
+        return varintSize(Int64(value.count)) + value.count
+    }
+
     /// A nullable byte string: varint length (`-1` for nil), then the bytes.
     mutating func append(varintBytes value: [UInt8]?) {
         guard let value else { return append(varint: -1) }

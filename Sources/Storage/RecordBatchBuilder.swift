@@ -72,7 +72,13 @@ public enum RecordBatchBuilder {
         precondition(records.count <= Int(Int32.max), "too many records for one batch")
         precondition(attributes.compressionCodec == 0, "the builder writes uncompressed batches only")
         let baseTimestamp = records[0].timestamp
-        var writer = ByteWriter(reservingCapacity: RecordBatchLayout.headerBytes + records.count * 16)
+        // Reserved whole: growing the batch as records go in would copy it again and again.
+        var capacity = RecordBatchLayout.headerBytes
+        for (delta, record) in records.enumerated() {
+            let body = bodySize(of: record, offsetDelta: delta, timestampDelta: record.timestamp &- baseTimestamp)
+            capacity += ByteWriter.varintSize(Int64(body)) + body
+        }
+        var writer = ByteWriter(reservingCapacity: capacity)
         appendHeader(
             to: &writer, baseOffset: baseOffset, leaderEpoch: leaderEpoch, attributes: attributes,
             lastOffsetDelta: Int32(records.count - 1), baseTimestamp: baseTimestamp,
@@ -142,19 +148,31 @@ public enum RecordBatchBuilder {
         return batch([record], attributes: .control, baseOffset: baseOffset, leaderEpoch: leaderEpoch)
     }
 
-    private static func append(_ record: NewRecord, offsetDelta: Int, timestampDelta: Int64, to writer: inout ByteWriter) {
-        var body = ByteWriter()
-        body.append(bigEndian: Int8(0))  // record attributes: unused in v2
-        body.append(varint: timestampDelta)
-        body.append(varint: Int64(offsetDelta))
-        body.append(varintBytes: record.key)
-        body.append(varintBytes: record.value)
-        body.append(varint: Int64(record.headers.count))
+    /// The bytes of a record after its length prefix.
+    private static func bodySize(of record: NewRecord, offsetDelta: Int, timestampDelta: Int64) -> Int {
+        var size = 1 + ByteWriter.varintSize(timestampDelta) + ByteWriter.varintSize(Int64(offsetDelta))
+        size += ByteWriter.varintBytesSize(record.key) + ByteWriter.varintBytesSize(record.value)
+        size += ByteWriter.varintSize(Int64(record.headers.count))
         for header in record.headers {
-            body.append(varintBytes: header.key)
-            body.append(varintBytes: header.value)
+            size += ByteWriter.varintBytesSize(header.key) + ByteWriter.varintBytesSize(header.value)
         }
-        writer.append(varint: Int64(body.bytes.count))
-        writer.append(body.bytes)
+        return size
+    }
+
+    private static func append(_ record: NewRecord, offsetDelta: Int, timestampDelta: Int64, to writer: inout ByteWriter) {
+        let size = bodySize(of: record, offsetDelta: offsetDelta, timestampDelta: timestampDelta)
+        writer.append(varint: Int64(size))
+        let bodyStart = writer.bytes.count
+        writer.append(bigEndian: Int8(0))  // record attributes: unused in v2
+        writer.append(varint: timestampDelta)
+        writer.append(varint: Int64(offsetDelta))
+        writer.append(varintBytes: record.key)
+        writer.append(varintBytes: record.value)
+        writer.append(varint: Int64(record.headers.count))
+        for header in record.headers {
+            writer.append(varintBytes: header.key)
+            writer.append(varintBytes: header.value)
+        }
+        assert(writer.bytes.count - bodyStart == size, "a record's length prefix disagrees with its body")
     }
 }

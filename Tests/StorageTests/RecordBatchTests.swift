@@ -110,11 +110,12 @@ import Testing
     }
 
     @Test func varintsRoundTripAtTheEdges() {
-        let values: [Int64] = [0, 1, -1, 63, -64, 64, 300, Int64(Int32.max), Int64(Int32.min), Int64.max, Int64.min]
+        let values: [Int64] = [0, 1, -1, 63, -64, 64, -65, 300, 8_191, 8_192, Int64(Int32.max), Int64(Int32.min), Int64.max, Int64.min]
         for value in values {
             var writer = ByteWriter()
             writer.append(varint: value)
             #expect(writer.bytes.count <= 10)
+            #expect(ByteWriter.varintSize(value) == writer.bytes.count, "size of \(value)")
             let decoded = writer.bytes.withUnsafeBytes { raw in
                 var reader = ByteReader(raw)
                 return reader.readVarint(maxBytes: 10)
