@@ -72,7 +72,9 @@ let package = Package(
         .executableTarget(name: "TransportBench", dependencies: ["Transport"], path: "benchmarks/TransportBench"),
         .target(name: "DiskProbe", path: "benchmarks/DiskProbe"),
         .executableTarget(name: "StorageBench", dependencies: ["Storage", "DiskProbe"], path: "benchmarks/StorageBench"),
-        .executableTarget(name: "CRC32CBench", dependencies: ["Checksum"], path: "benchmarks/CRC32CBench"),
+        .target(name: "BenchSupport", path: "benchmarks/BenchSupport"),
+        .executableTarget(name: "CRC32CBench", dependencies: ["Checksum", "BenchSupport"], path: "benchmarks/CRC32CBench"),
+        .executableTarget(name: "RecordBatchBench", dependencies: ["Storage", "BenchSupport"], path: "benchmarks/RecordBatchBench"),
         .testTarget(name: "ChecksumTests", dependencies: ["SeededRandom", "Checksum", "CCRC32C"]),
         .testTarget(
             name: "TransportTests",
@@ -120,7 +122,7 @@ let package = Package(
         // Broker core: group coordinator and idempotent-producer state (pure, protocol-agnostic).
         .target(name: "Broker"),
         .testTarget(name: "BrokerTests", dependencies: ["SeededRandom", "Broker"]),
-        .executableTarget(name: "RaftCoreBench", dependencies: ["SeededRandom", "Raft"], path: "benchmarks/RaftCoreBench"),
+        .executableTarget(name: "RaftCoreBench", dependencies: ["SeededRandom", "Raft", "BenchSupport"], path: "benchmarks/RaftCoreBench"),
         .testTarget(name: "RaftTests", dependencies: ["SeededRandom", "Raft", "RaftSimulator"]),
         // Kafka wire codec: pure, no dependencies. Messages under Generated/ come from
         // kafka-codegen (Kafka's JSON definitions in ../shared/kafka-messages).

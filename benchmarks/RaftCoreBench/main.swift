@@ -1,18 +1,15 @@
 // Throughput of the Raft core alone: three replicas in one process, in-memory logs, messages
-// handed over directly, 100-byte entries proposed in batches of 64. Prints figures; asserts
-// nothing. Run: swift run -c release RaftCoreBench [batches]
+// handed over directly, 100-byte entries proposed in batches of 64 (a partition's entry is one
+// record batch). Prints one raw result (benchmarks/lib/results.py's shape) that
+// benchmarks/tributary/run wraps: committed entries/s, and, meaningful on a machine shared with
+// other work, committed entries per second of this process's CPU time; under
+// tools/malloc_count.c also the heap allocations per committed entry (all three replicas').
 //
-// Besides wall-clock rates it prints the rate per second of this process's CPU time, which
-// stays meaningful on a machine shared with other work.
+//     RaftCoreBench [--batches N]
+import BenchSupport
+import Glibc
 import Raft
 import SeededRandom
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-import SeededRandom
-#endif
 
 /// CPU seconds this process has used so far.
 func processCPUSeconds() -> Double {
@@ -75,15 +72,6 @@ struct BenchCluster {
     }
 }
 
-func formatted(_ value: Double, decimals: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    let scaled = Int(value * scale + 0.5)
-    let whole = scaled / Int(scale)
-    let fraction = String(scaled % Int(scale))
-    return decimals == 0 ? "\(whole)" : "\(whole).\(String(repeating: "0", count: decimals - fraction.count))\(fraction)"
-}
-
 func runBenchmark(batchCount: Int) {
     let entryPayloadBytes = 100
     let proposalBatchEntryCount = 64
@@ -96,22 +84,25 @@ func runBenchmark(batchCount: Int) {
     let payload = [UInt8](repeating: 0xAB, count: entryPayloadBytes)
     let appliedBefore = leader.appliedEntryCount
     let cpuSecondsBefore = processCPUSeconds()
-    let elapsed = ContinuousClock().measure {
+    let allocationsBefore = Bench.allocationCount()
+    let seconds = Bench.seconds {
         for _ in 0..<batchCount {
             for _ in 0..<proposalBatchEntryCount { _ = try! leader.core.propose(payload) }
             _ = cluster.exchange()
         }
         while cluster.exchange() {}
     }
+    let allocationsAfter = Bench.allocationCount()
     let cpuSeconds = processCPUSeconds() - cpuSecondsBefore
     let committed = leader.appliedEntryCount - appliedBefore
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     let entriesPerSecond = Double(committed) / seconds
-    print("RaftCoreBench: 3 replicas in memory, \(entryPayloadBytes)-byte entries proposed in batches of \(proposalBatchEntryCount)")
-    print("  committed entries: \(committed) in \(formatted(seconds, decimals: 3)) s")
-    print("  committed entries/s: \(formatted(entriesPerSecond, decimals: 0))")
-    print("  committed payload MB/s: \(formatted(entriesPerSecond * Double(entryPayloadBytes) / 1e6, decimals: 1))")
-    print("  committed entries per CPU second: \(formatted(Double(committed) / cpuSeconds, decimals: 0)) (\(formatted(cpuSeconds, decimals: 3)) s CPU)")
+    let allocationsPerEntry = allocationsBefore.flatMap { before in
+        allocationsAfter.map { "\((Double($0 - before) / Double(committed) * 100).rounded() / 100)" }
+    }
+    print("{\"records_per_s\":\(Int(entriesPerSecond)),\"mb_per_s\":\(Int(entriesPerSecond * Double(entryPayloadBytes) / 1e6)),"
+        + "\"window_s\":\(seconds),\"value_bytes\":\(entryPayloadBytes),\"concurrency\":null,"
+        + "\"entries_per_cpu_s\":\(Int(Double(committed) / cpuSeconds)),\"entries_per_proposal\":\(proposalBatchEntryCount),"
+        + "\"allocations_per_record\":\(allocationsPerEntry ?? "null")}")
 }
 
-runBenchmark(batchCount: CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 40_000)
+runBenchmark(batchCount: Bench.options(usage: "RaftCoreBench [--batches N]", defaults: ["batches": 40_000])["batches"]!)

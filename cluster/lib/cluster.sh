@@ -72,8 +72,11 @@ start_node() {
     # `ip netns exec` execs the node in place (no fork), so $! is the node's pid.
     in_ns=(ip netns exec "$(node_netns "$id")")
   fi
+  # TRIBUTARY_NODE_ENV: variables for the node alone (env execs it in place: $! stays its pid).
+  local node_env=()
+  [ -n "${TRIBUTARY_NODE_ENV:-}" ] && read -ra node_env <<<"env $TRIBUTARY_NODE_ENV"
   # setsid: the node outlives this script and a Ctrl-C in the terminal that ran it.
-  setsid ${in_ns[@]+"${in_ns[@]}"} "$BINARY" serve --config "$dir/node.toml" >>"$dir/node.log" 2>&1 </dev/null &
+  setsid ${in_ns[@]+"${in_ns[@]}"} ${node_env[@]+"${node_env[@]}"} "$BINARY" serve --config "$dir/node.toml" >>"$dir/node.log" 2>&1 </dev/null &
   echo $! >"$dir/pid"
 }
 
