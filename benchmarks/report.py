@@ -21,6 +21,8 @@ import results as result_shape  # noqa: E402
 
 NOT_MEASURED = "not measured yet"
 KIB = 1024
+# Tributary's in-process benchmarks and the allocation count: a table of their own, no latency.
+MICRO_WORKLOADS = ("crc32c", "record-batch", "raft-core", "allocations")
 
 
 # ---------------------------------------------------------------- selection
@@ -156,6 +158,20 @@ def section(title: str, rows: list[dict]) -> list[str]:
     return [f"## {title}", "", MEASUREMENT_HEADER, *map(measurement_row, rows), "", *notes_list(rows), ""]
 
 
+MICRO_HEADER = ("| benchmark | workload | size | records/s | MB/s | allocations per record |\n"
+                "|---|---|---|---|---|---|")
+
+
+def micro_section(rows: list[dict]) -> list[str]:
+    order = lambda r: (MICRO_WORKLOADS.index(r["workload"]), r["variant"], r.get("value_bytes") or 0)
+    rows = sorted(rows, key=order)
+    lines = ["## Micro benchmarks and heap allocations", "", MICRO_HEADER]
+    lines += [f"| {r['variant']} | {r['workload']} | {result_shape.format_bytes(r.get('value_bytes'))} "
+              f"| {format_number(r.get('records_per_s'))} | {format_number(r.get('mb_per_s'))} "
+              f"| {format_number(r.get('allocations_per_record'), 2)} |" for r in rows]
+    return lines + ["", *notes_list(rows), ""]
+
+
 TRIBUTARY_PLACEHOLDER = [
     "## Tributary", "",
     f"{NOT_MEASURED} in this run: `benchmarks/tributary/run` (or `benchmarks/run --only tributary`) "
@@ -177,8 +193,10 @@ def markdown(results: list[dict], title: str) -> str:
     lines += section("The machine's limits", limits) if limits else ["## The machine's limits", "", NOT_MEASURED, ""]
     peers = select(results, kind="peer")
     lines += section("Peers", peers) if peers else ["## Peers", "", NOT_MEASURED, ""]
-    mine = select(results, kind="tributary")
+    mine = [r for r in select(results, kind="tributary") if r["workload"] not in MICRO_WORKLOADS]
     lines += section("Tributary", mine) if mine else TRIBUTARY_PLACEHOLDER
+    micro = [r for r in select(results, kind="tributary") if r["workload"] in MICRO_WORKLOADS]
+    lines += micro_section(micro) if micro else []
     lines += ["## Ratios", "", "| ratio | goal | value | reference side |", "|---|---|---|---|"]
     lines += [f"| {r['ratio']} | {r['goal']} | {r['value']} | {r['from']} |" for r in ratios(results)]
     return "\n".join(lines) + "\n"
@@ -227,8 +245,9 @@ def plot(results: list[dict], folder: pathlib.Path) -> list[pathlib.Path]:
         figure.savefig(written[-1], dpi=110)
         plt.close(figure)
 
+    # Paced end-to-end runs and in-process benchmarks are no throughput of the system.
     bars = [r for r in results if r.get("value_bytes") == KIB and r["kind"] != "limit" and r.get("records_per_s")
-            and r.get("concurrency") is not None]
+            and r.get("concurrency") is not None and r["workload"] not in MICRO_WORKLOADS + ("end-to-end",)]
     if bars:
         labels = sorted({_series_label(r) for r in bars})
         c_values = sorted({r["concurrency"] for r in bars})

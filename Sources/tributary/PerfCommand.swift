@@ -111,7 +111,10 @@ struct PerfProduceCommand: AsyncParsableCommand {
             await receiver?.sendingEnded(expecting: acknowledged)
             let endToEndReport = try await received
             if let endToEndReport { Stderr.line(endToEndReport.summary()) }
-            if json { print((endToEndReport ?? report).json(valueBytes: recordSize, concurrency: inFlight)) }
+            if json {
+                print(endToEndReport.map { $0.json(valueBytes: recordSize, concurrency: inFlight, acknowledgements: report) }
+                    ?? report.json(valueBytes: recordSize, concurrency: inFlight))
+            }
             if report.errorCount > 0 { throw ExitCode.failure }
         }
     }

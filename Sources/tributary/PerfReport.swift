@@ -90,8 +90,11 @@ struct PerfReport {
 
     /// The figures as one JSON object in the benchmarks' raw result shape
     /// (`benchmarks/lib/results.py`): rates, latency percentiles in microseconds, a CDF for plots.
-    /// - Parameters: valueBytes, concurrency: written as `null` when nil (a consume run).
-    func json(valueBytes: Int?, concurrency: Int?) -> String {
+    /// - Parameters:
+    ///   - valueBytes, concurrency: written as `null` when nil (a consume run).
+    ///   - acknowledgements: with `--end-to-end`, the producer's figures of the same run, whose
+    ///     latency percentiles are added as `ack_p50_us` and `ack_p99_us`.
+    func json(valueBytes: Int?, concurrency: Int?, acknowledgements: PerfReport? = nil) -> String {
         let seconds = windowSeconds
         let cdf = [1.0, 5, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100].map { percentile in
             "[\(percentile),\(latencies.valueAtPercentile(percentile))]"
@@ -103,7 +106,9 @@ struct PerfReport {
             "\"mb_per_s\":\(Format.fixed(Double(byteCount) / 1e6 / seconds, 3))",
             "\"p50_us\":\(latencies.valueAtPercentile(50))", "\"p99_us\":\(latencies.valueAtPercentile(99))",
             "\"p999_us\":\(latencies.valueAtPercentile(99.9))", "\"max_us\":\(latencies.max)", "\"cdf_us\":[\(cdf)]",
-        ]
+        ] + (acknowledgements.map { acknowledged in
+            ["\"ack_p50_us\":\(acknowledged.latencies.valueAtPercentile(50))", "\"ack_p99_us\":\(acknowledged.latencies.valueAtPercentile(99))"]
+        } ?? [])
         return "{" + fields.joined(separator: ",") + "}"
     }
 

@@ -91,6 +91,12 @@ bench_build_tools() {
         || bench_die "compiling $source failed"
     fi
   done
+  # The heap allocation counter is a preloaded library, not a program.
+  local counter="$BENCH_BIN_DIR/malloc_count.so"
+  if [ ! -f "$counter" ] || [ "$BENCH_DIR/tools/malloc_count.c" -nt "$counter" ]; then
+    gcc -O2 -Wall -Wextra -Werror -shared -fPIC -pthread -o "$counter" "$BENCH_DIR/tools/malloc_count.c" \
+      || bench_die "compiling tools/malloc_count.c failed"
+  fi
 }
 
 bench_cleanup() {

@@ -28,7 +28,8 @@ A result is one JSON object per measurement:
 
 Tributary results add: replication_factor, acks ("1" | "all"), partitions, producers, and
 records_per_request when the producer batches (absent or 1: one record per request, the only
-runs report.py divides by the peers' figures).
+runs report.py divides by the peers' figures); the micro benchmarks and the allocation count
+(workloads crc32c, record-batch, raft-core, allocations) add allocations_per_record.
 
 Used from shell scripts as:
     results.py wrap --raw RAW.json --out OUT.json --kind peer --system etcd --variant "3 members" \
@@ -127,7 +128,8 @@ def summary(result: dict) -> str:
         return None if value is None else f"{value:,.{digits}f} {unit}"
     parts = [number("records_per_s", "rec/s"), number("mb_per_s", "MB/s", 1),
              number("p50_us", "us p50", 1), number("p99_us", "us p99", 1), number("p999_us", "us p99.9", 1),
-             number("client_cpu_percent", "% client CPU"), number("server_cpu_percent", "% server CPU")]
+             number("client_cpu_percent", "% client CPU"), number("server_cpu_percent", "% server CPU"),
+             number("allocations_per_record", "allocations/record", 2)]
     label = f"{result['system']} {result['variant']} {result['workload']}"
     if result.get("value_bytes"):
         label += f" {format_bytes(result['value_bytes'])}"

@@ -127,6 +127,24 @@ class MarkdownTests(unittest.TestCase):
         self.assertIn("| etcd | 3 members | put | 1 KiB | 16 | 2,000 |", text)
         self.assertIn("## Tributary\n\nnot measured yet", text)
 
+    def test_micro_benchmarks_and_allocations_get_their_own_table_and_not_the_tributary_one(self):
+        encode = results.wrap({"records_per_s": 7000000, "mb_per_s": 7500, "allocations_per_record": 0.19},
+                              {"kind": "tributary", "system": "tributary", "variant": "record batch encode, 16 records",
+                               "workload": "record-batch", "value_bytes": 1024, "concurrency": 1, "notes": ""})
+        server = results.wrap({"allocations_per_record": 31.5},
+                              {"kind": "tributary", "system": "tributary", "variant": "RF3 acks=all, batched",
+                               "workload": "allocations", "value_bytes": 1024, "notes": ""})
+        text = report.markdown([tributary(5000, 4000), encode, server], "title")
+        mine, micro = text.split("## Micro benchmarks and heap allocations")
+        self.assertIn("| RF3 acks=all | produce |", mine)
+        self.assertNotIn("record batch encode", mine)
+        self.assertIn("| record batch encode, 16 records | record-batch | 1 KiB | 7,000,000 | 7,500 | 0.19 |", micro)
+        self.assertIn("| RF3 acks=all, batched | allocations | 1 KiB | – | – | 31.50 |", micro)
+        header_cells = report.MICRO_HEADER.splitlines()[0].count("|")
+        for line in micro.splitlines():
+            if line.startswith("| RF3") or line.startswith("| record"):
+                self.assertEqual(line.count("|"), header_cells)
+
     def test_an_unmeasured_row_has_as_many_cells_as_the_header(self):
         row = report.measurement_row(results.wrap({}, {"kind": "peer", "system": "s", "variant": "v",
                                                        "workload": "w", "notes": ""}))
