@@ -65,8 +65,11 @@ final class PosixFile: Sendable {
 
     /// Writes all of `parts`, back to back, starting at `position`.
     func write(_ parts: [UnsafeRawBufferPointer], at position: Int64) throws {
-        var vectors = parts.filter { !$0.isEmpty }.map {
-            iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)
+        // One reserved array: every log append and checkpoint goes through here.
+        var vectors: [iovec] = []
+        vectors.reserveCapacity(parts.count)
+        for part in parts where !part.isEmpty {
+            vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: part.baseAddress), iov_len: part.count))
         }
         var offset = off_t(position)
         var first = 0

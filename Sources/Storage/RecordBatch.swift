@@ -69,15 +69,11 @@ public struct RecordBatch: Sendable, Equatable {
         precondition(baseOffset.rawValue >= 0, "negative base offset \(baseOffset)")
         precondition(
             baseOffset.rawValue <= Int64.max - Int64(header.lastOffsetDelta) - 1, "base offset \(baseOffset) overflows")
-        var writer = ByteWriter()
-        writer.append(bigEndian: baseOffset.rawValue)
-        let offsetBytes = writer.bytes
-        writer = ByteWriter()
-        writer.append(bigEndian: leaderEpoch.rawValue)
-        let epochBytes = writer.bytes
-        bytes.replaceSubrange(RecordBatchLayout.baseOffset..<RecordBatchLayout.batchLength, with: offsetBytes)
-        bytes.replaceSubrange(
-            RecordBatchLayout.partitionLeaderEpoch..<RecordBatchLayout.magic, with: epochBytes)
+        // In place: the leader stamps every produced batch, and scratch arrays cost allocations.
+        bytes.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: baseOffset.rawValue.bigEndian, toByteOffset: RecordBatchLayout.baseOffset, as: Int64.self)
+            raw.storeBytes(of: leaderEpoch.rawValue.bigEndian, toByteOffset: RecordBatchLayout.partitionLeaderEpoch, as: type(of: leaderEpoch.rawValue))
+        }
         header.baseOffset = baseOffset
         header.partitionLeaderEpoch = leaderEpoch
     }

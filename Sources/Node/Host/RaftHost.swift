@@ -151,6 +151,13 @@ public final class RaftHost: @unchecked Sendable {
         return groups[group]?.status
     }
 
+    /// The first offset `group`'s log holds; nil when the group is not hosted. Cheaper than
+    /// ``status(of:)`` for the one field every Produce answer carries.
+    public func logStartOffset(of group: RaftGroupID) -> Offset? {
+        assertInLoop()
+        return groups[group]?.replica.log.logStartOffset
+    }
+
     /// The status of every hosted group, in id order.
     public var statuses: [GroupStatus] {
         assertInLoop()

@@ -39,7 +39,7 @@ extension KafkaBroker {
             for (p, data) in topic.partitionData.enumerated() {
                 appendBatches(topic: topic.name, partition: data.index, records: data.records ?? []) { [self] outcome in
                     let group = partition(topic: topic.name, index: data.index)?.group
-                    let logStart = group.flatMap { node.host?.status(of: $0)?.logStartOffset.rawValue } ?? -1
+                    let logStart = group.flatMap { node.host?.logStartOffset(of: $0)?.rawValue } ?? -1
                     switch outcome {
                     case .success(let base):
                         results[t][p] = .init(index: data.index, errorCode: 0, baseOffset: base.rawValue, logAppendTimeMs: -1, logStartOffset: logStart)
@@ -82,30 +82,13 @@ extension KafkaBroker {
         case .success(let split): batches = split
         case .failure(let failure): return completion(.failure(failure))
         }
-        var remaining = batches.count
-        var first: Offset?
-        var failed = false
+        let outcome = PartitionAppend(batchCount: batches.count, completion: completion)
         let ackBeforeCommit = node.config.unsafeTesting.ackBeforeCommit
         for (position, batch) in batches.enumerated() {
-            // Set once the batch was acknowledged early (ack_before_commit); its commit or
-            // failure is not reported again.
-            var settled = false
-            let settle: (Result<ClosedRange<Offset>, ProduceFailure>) -> Void = { result in
-                guard !failed, !settled else { return }
-                settled = true
-                switch result {
-                case .success(let offsets):
-                    if position == 0 { first = offsets.lowerBound }
-                    remaining -= 1
-                    if remaining == 0, let first { completion(.success(first)) }
-                case .failure(let failure):
-                    failed = true
-                    completion(.failure(failure))
-                }
-            }
-            let onCommit: (Result<ClosedRange<Offset>, ProposalFailure>) -> Void = { settle($0.mapError(Self.produceFailure)) }
+            let settle = { outcome.settle(position, $0) }
+            let onCommit: (Result<ClosedRange<Offset>, ProposalFailure>) -> Void = { outcome.settle(position, $0.mapError(Self.produceFailure)) }
             // The unsafe early answer: the offsets the append took, before the commit.
-            let proposed: (ClosedRange<Offset>) -> Void = { offsets in if ackBeforeCommit { settle(.success(offsets)) } }
+            let proposed: (ClosedRange<Offset>) -> Void = { offsets in if ackBeforeCommit { outcome.settle(position, .success(offsets)) } }
             guard batch.header.producerId >= 0 else {
                 if let offsets = host.propose(batch, to: ref.group, completion: onCommit) { proposed(offsets) }
                 continue
@@ -134,7 +117,40 @@ extension KafkaBroker {
             case .outOfOrderSequence, .invalidProducerEpoch, .unknownProducerId:
                 settle(.failure(ProduceFailure(code: ErrorCode(rawValue: verdict.kafkaErrorCode), message: "sequence check: \(verdict)")))
             }
-            if failed { break }
+            if outcome.failed { break }
+        }
+    }
+
+    /// One partition's batches of a produce request: completes once, with the first batch's
+    /// offset when every batch committed or with the first failure. One object per request
+    /// instead of a box per captured variable: every produced batch goes through here.
+    private final class PartitionAppend {
+        private var remaining: Int
+        private var first: Offset?
+        private(set) var failed = false
+        /// Batches already answered for: one acknowledged early (ack_before_commit) does not
+        /// report its commit or failure again.
+        private var settled: [Bool]
+        private let completion: (Result<Offset, ProduceFailure>) -> Void
+
+        init(batchCount: Int, completion: @escaping (Result<Offset, ProduceFailure>) -> Void) {
+            remaining = batchCount
+            settled = Array(repeating: false, count: batchCount)
+            self.completion = completion
+        }
+
+        func settle(_ position: Int, _ result: Result<ClosedRange<Offset>, ProduceFailure>) {
+            guard !failed, !settled[position] else { return }
+            settled[position] = true
+            switch result {
+            case .success(let offsets):
+                if position == 0 { first = offsets.lowerBound }
+                remaining -= 1
+                if remaining == 0, let first { completion(.success(first)) }
+            case .failure(let failure):
+                failed = true
+                completion(.failure(failure))
+            }
         }
     }
 
@@ -156,7 +172,9 @@ extension KafkaBroker {
                 return .failure(ProduceFailure(code: .corruptMessage, message: "batch length \(total) runs past the request's records"))
             }
             let batch: RecordBatch
-            do { batch = try RecordBatch(validating: Array(records[position..<(position + total)]), batchBytesMax: batchBytesMax) } catch {
+            // A request's only batch (the usual case) is kept as it came, without a copy.
+            let bytes = total == records.count ? records : Array(records[position..<(position + total)])
+            do { batch = try RecordBatch(validating: bytes, batchBytesMax: batchBytesMax) } catch {
                 return .failure(ProduceFailure(code: .corruptMessage, message: "\(error)"))
             }
             guard !batch.isControl else {
