@@ -12,6 +12,7 @@ BENCH_BIN_DIR="$BENCH_RUNS_DIR/bin"
 BENCH_PIDS=()
 BENCH_WORK=""
 BENCH_SERVER_CPU_PERCENT=""
+BENCH_CLIENT_CPU_PERCENT=""
 # The signal that stops the servers; a driver whose servers need no orderly stop may choose KILL.
 BENCH_STOP_SIGNAL=TERM
 
@@ -202,6 +203,7 @@ bench_wrap() {
   local raw="$1" name="$2"; shift 2
   local server_cpu=()
   if [ -n "$BENCH_SERVER_CPU_PERCENT" ]; then server_cpu=(--set "server_cpu_percent=$BENCH_SERVER_CPU_PERCENT"); fi
+  if [ -n "$BENCH_CLIENT_CPU_PERCENT" ]; then server_cpu+=(--set "client_cpu_percent=$BENCH_CLIENT_CPU_PERCENT"); fi
   python3 "$BENCH_DIR/lib/results.py" wrap --raw "$raw" --out "$OUT_DIR/$name.json" \
     --set "load_average_1m=$(cut -d' ' -f1 /proc/loadavg)" "${server_cpu[@]+"${server_cpu[@]}"}" "$@"
 }
