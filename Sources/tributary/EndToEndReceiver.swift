@@ -2,7 +2,8 @@ import TributaryClient
 
 /// The consuming half of `perf produce --end-to-end`: reads the topic while records are sent and
 /// measures, for each record sent inside the measured window, the time from its send to its
-/// arrival at a consumer (the record carries its send instant, in microseconds since the run began, in its first 8 bytes).
+/// arrival at a consumer (the record carries its send instant, in microseconds since the run
+/// began, in its first 8 bytes).
 ///
 /// One consumer per partition (up to ``consumerCountMax``, the partitions dealt round-robin
 /// beyond that): a consumer's poll waits for every leader it fetches from, so sharing one
@@ -32,6 +33,8 @@ actor EndToEndReceiver {
         let count = min(partitions.count, Self.consumerCountMax)
         var consumers: [Consumer] = []
         for index in 0..<count {
+            // A short fetch wait: a consumer sees the run's end within it. Records wake a parked
+            // Fetch at once, so the wait adds nothing to their latency.
             let consumer = try Consumer(client: client, options: ConsumerOptions(fetchMaxWait: .milliseconds(100)))
             let mine = stride(from: index, to: partitions.count, by: count).map { partitions[$0] }
             await consumer.assign(mine)
