@@ -72,7 +72,7 @@ public struct RecordBatch: Sendable, Equatable {
         // In place: the leader stamps every produced batch, and scratch arrays cost allocations.
         bytes.withUnsafeMutableBytes { raw in
             raw.storeBytes(of: baseOffset.rawValue.bigEndian, toByteOffset: RecordBatchLayout.baseOffset, as: Int64.self)
-            raw.storeBytes(of: leaderEpoch.rawValue.bigEndian, toByteOffset: RecordBatchLayout.partitionLeaderEpoch, as: type(of: leaderEpoch.rawValue))
+            raw.storeBytes(of: leaderEpoch.rawValue.bigEndian, toByteOffset: RecordBatchLayout.partitionLeaderEpoch, as: Int32.self)
         }
         header.baseOffset = baseOffset
         header.partitionLeaderEpoch = leaderEpoch
