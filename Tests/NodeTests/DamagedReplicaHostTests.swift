@@ -52,13 +52,30 @@ import Testing
         return false
     }
 
+    /// Proposes enough batches to `cluster`'s groups that each log's first segment is sealed
+    /// (segments of 4 KiB), and returns once no message in flight can make a replica read them
+    /// again: only the reader a test names may find damage put into them afterwards.
+    ///
+    /// Under load a leader re-sends entries its followers already hold (after a lost or late
+    /// answer), and a follower reads its own copy of each such entry to compare bounds. Once the
+    /// leaders know every follower holds everything no new re-send starts, and one more proposal
+    /// reaching every replica behind any re-sends still on their way means those were handled.
+    static func commitSealedSegmentsAndQuiesce(_ cluster: HostCluster) async throws {
+        _ = try await RaftHostTests.proposeEverywhere(cluster, count: 80, firstTag: 0)
+        try await cluster.waitUntil("the leaders know every replica holds their logs") {
+            try await cluster.leadersKnowAllCaughtUp()
+        }
+        _ = try await RaftHostTests.proposeEverywhere(cluster, count: 1, firstTag: 80)
+        try await cluster.waitUntil("every replica has the proposal sent behind any re-sends") {
+            try await cluster.leadersKnowAllCaughtUp()
+        }
+    }
+
     @Test func aLeaderThatReadsADamagedBatchIsCutReopenedAsARefillingFollowerAndRefillsByteIdentical() async throws {
         let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: RaftHostTests.options)
         let group = RaftGroupID(1)
         try await cluster.waitUntil("the group has a leader") { try await cluster.agreedLeaders() != nil }
-        // Enough batches that the first segment is sealed (segments of 4 KiB).
-        _ = try await RaftHostTests.proposeEverywhere(cluster, count: 80, firstTag: 0)
-        try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
+        try await Self.commitSealedSegmentsAndQuiesce(cluster)
         let damaged = try #require(try await cluster.agreedLeaders()?[group]?.leader)
         let lastBefore = try #require(try await cluster.statuses()[damaged]?[group]?.lastIndex)
         try Self.flipLastByte(of: .firstWithData, in: cluster.directory(of: damaged, group: group))
@@ -108,16 +125,15 @@ import Testing
         try await cluster.stopAll()
     }
 
-    /// One group on three hosts that scrub every 10 ticks, with 80 committed proposals on every
-    /// replica; its leader, and a follower to damage.
+    /// One group on three hosts that scrub every 10 ticks, with sealed segments committed on
+    /// every replica and nothing in flight that reads them; its leader, and a follower to damage.
     static func scrubbedGroupWithCommittedLog() async throws -> (HostCluster, RaftGroupID, NodeID, NodeID) {
         var options = RaftHostTests.options
         options.scrubIntervalTicks = 10
         let cluster = try await HostCluster(groupCount: 1, root: NSTemporaryDirectory(), options: options)
         let group = RaftGroupID(1)
         try await cluster.waitUntil("the group has a leader") { try await cluster.agreedLeaders() != nil }
-        _ = try await RaftHostTests.proposeEverywhere(cluster, count: 80, firstTag: 0)
-        try await cluster.waitUntil("every replica has committed its leader's log") { try await cluster.allCaughtUp() }
+        try await commitSealedSegmentsAndQuiesce(cluster)
         let leader = try #require(try await cluster.agreedLeaders()?[group]?.leader)
         return (cluster, group, leader, try #require(cluster.ids.first { $0 != leader }))
     }

@@ -187,6 +187,17 @@ final class HostCluster: @unchecked Sendable {
         }
     }
 
+    /// Whether every live replica has caught up (``allCaughtUp()``) and every leader knows it:
+    /// its match for each live follower is its last index. From then on no leader re-sends old
+    /// entries (only a rejection moves it back, and a follower that acknowledged everything
+    /// rejects nothing), though re-sends made before may still be on their way.
+    func leadersKnowAllCaughtUp() async throws -> Bool {
+        guard try await allCaughtUp(), let leaders = try await agreedLeaders() else { return false }
+        return leaders.values.allSatisfy { leader in
+            hosts.keys.allSatisfy { $0 == leader.leader || leader.followerMatchIndexes[$0] == leader.lastIndex }
+        }
+    }
+
     /// Waits until `condition` holds, re-checking on every status change and tick.
     /// - Throws: ``HostClusterError/timedOut(_:)`` after `timeout`.
     func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
