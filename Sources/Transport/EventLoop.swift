@@ -16,6 +16,9 @@ import Darwin
 /// (debug builds assert this). Other threads reach the loop only through ``execute(_:)`` and
 /// ``submit(_:)``, which put a job on a bounded queue and wake the loop with `uv_async_send`.
 ///
+/// The first loop makes SIGPIPE harmless for the process (see `BrokenPipeSignal`): a write to a
+/// connection already gone then fails with EPIPE instead of ending the process.
+///
 /// ``shutdown()`` runs the jobs already accepted, closes every handle still open on the loop,
 /// waits for offloaded work in flight to complete, and joins the thread.
 public final class EventLoop: @unchecked Sendable {
@@ -59,6 +62,7 @@ public final class EventLoop: @unchecked Sendable {
     ///   cannot be set up.
     public init(name: String, limits: TransportLimits = .production, logger: Logger? = nil) throws(TransportError) {
         try limits.validate()
+        BrokenPipeSignal.ignored
         self.name = name
         self.limits = limits
         var logger = logger ?? Logger(label: "tributary.transport")

@@ -1,7 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import Transport
 
 @Suite struct EventLoopTests {
+    /// libuv writes with `write(2)`: to a connection already gone, that raises SIGPIPE, whose
+    /// default action ends the process without a word in its log. A process with a loop gets
+    /// EPIPE instead (without the loop's doing, this test ends the whole test run).
+    @Test func writingToAConnectionWhoseOtherEndIsGoneFailsWithEPIPEInsteadOfEndingTheProcess() throws {
+        let loop = try EventLoop.forTest("broken-pipe")
+        defer { loop.shutdown() }
+        var ends: [Int32] = [-1, -1]
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { close(ends[0]) }
+        close(ends[1])
+        let byte: [UInt8] = [1]
+        let written = byte.withUnsafeBytes { write(ends[0], $0.baseAddress, $0.count) }
+        let error = errno
+        #expect(written == -1)
+        #expect(error == EPIPE)
+    }
+
     @Test func executeRunsJobsOnTheLoopThreadInTheOrderTheyWereAccepted() throws {
         let loop = try EventLoop.forTest("order")
         defer { loop.shutdown() }
