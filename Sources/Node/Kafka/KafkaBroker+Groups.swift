@@ -319,7 +319,7 @@ extension KafkaBroker {
         for (group, hosted) in coordinators.sorted(by: { $0.key < $1.key }) {
             guard case .success(let status) = ledStatus(group), status.term == hosted.term else { continue }
             for listing in hosted.core.listGroups()
-            where request.statesFilter.isEmpty || request.statesFilter.contains { $0.caseInsensitiveCompare(listing.state.kafkaName) == .orderedSame } {
+            where request.statesFilter.isEmpty || request.statesFilter.contains(where: { $0.caseInsensitiveCompare(listing.state.kafkaName) == .orderedSame }) {
                 listed.append(.init(groupId: listing.groupId, protocolType: listing.protocolType ?? "", groupState: listing.state.kafkaName, groupType: "classic"))
             }
         }
