@@ -104,6 +104,12 @@ public final class ClusterControl: @unchecked Sendable {
     func convergence() async -> Convergence {
         var views: [NodeView] = []
         for id in nodeIDs {
+            guard isRunning(id) else {
+                // Every fault that stops a node starts it again before convergence is asked for,
+                // so a node that is gone now died by itself or failed to start: say so, not only
+                // that it does not answer.
+                return .waiting("node \(id) is not running: it exited or did not start again (see the end of cluster/node\(id)/node.log)")
+            }
             guard let view = await status(id) else { return .waiting("node \(id) does not answer /v1/status") }
             views.append(view)
         }
