@@ -32,13 +32,18 @@ def select(results: list[dict], **criteria) -> list[dict]:
     return [r for r in results if all(v is None or r.get(k) == v for k, v in criteria.items())]
 
 
+RAW_CLIENT = "raw socket"
+
+
 def tributary(results: list[dict], replication_factor: int, acks: str, value_bytes: int | None = None,
-              concurrency: int | None = None, partitions: int | None = None) -> dict | None:
+              concurrency: int | None = None, partitions: int | None = None, client: str | None = None) -> dict | None:
     """The unbatched Tributary produce result for a configuration; with several partition counts,
-    the fewest (a single Raft group is what a single NATS stream or etcd cluster is)."""
+    the fewest (a single Raft group is what a single NATS stream or etcd cluster is). Measured
+    through tributary perf unless `client` names another (RAW_CLIENT: raw_produce.py)."""
     rows = select(results, kind="tributary", workload="produce", replication_factor=replication_factor,
                   value_bytes=value_bytes, concurrency=concurrency, partitions=partitions)
     rows = [r for r in rows if str(r.get("acks")) == acks]  # acks=1 may arrive as a number
+    rows = [r for r in rows if r.get("client") == client]
     # Only unbatched runs are comparable with the peers, which send one record per request.
     rows = [r for r in rows if r.get("records_per_s") is not None and r.get("records_per_request", 1) == 1]
     return min(rows, key=lambda r: r.get("partitions") or 0) if rows else None
@@ -83,6 +88,17 @@ def ratios(results: list[dict]) -> list[dict]:
             rows.append({"ratio": f"Tributary RF3 acks=all p99 ÷ {label} p99 (1 KiB, C={c})", "goal": "≤ 1",
                          "value": _ratio(mine and mine.get("p99_us"), peer.get("p99_us")),
                          "from": f"{system}: p99 {format_us(peer.get('p99_us'))} µs"})
+            raw = tributary(results, 3, "all", KIB, c, client=RAW_CLIENT)
+            if raw:
+                rows.append({"ratio": f"Tributary RF3 acks=all, raw socket client, rec/s ÷ {label} (1 KiB, C={c})",
+                             "goal": "(reference)", "value": _ratio(raw["records_per_s"], peer["records_per_s"]),
+                             "from": f"{system}: {_rate(peer)}; the server without the Swift client's cost"})
+    for rf, acks in ((3, "all"), (1, "1")):
+        raw, perf = tributary(results, rf, acks, KIB, 1, client=RAW_CLIENT), tributary(results, rf, acks, KIB, 1)
+        if raw and perf:
+            rows.append({"ratio": f"Tributary RF{rf} acks={acks} rec/s through tributary perf ÷ through a raw socket client (1 KiB, C=1)",
+                         "goal": "(reference)", "value": _ratio(perf and perf["records_per_s"], raw["records_per_s"]),
+                         "from": f"raw socket client: {_rate(raw)}; below 1 by what the Swift client costs"})
     for peer in measured(results, kind="peer", system="redis-streams", variant="appendfsync everysec", value_bytes=KIB):
         mine = tributary(results, 1, "1", KIB, peer["concurrency"])
         rows.append({"ratio": f"Tributary RF1 acks=1 rec/s ÷ Redis Streams XADD everysec (1 KiB, C={peer['concurrency']})",
@@ -270,7 +286,8 @@ def plot(results: list[dict], folder: pathlib.Path) -> list[pathlib.Path]:
         plt.close(figure)
 
     for field, name in (("partitions", "throughput-vs-partitions.png"), ("value_bytes", "throughput-vs-record-size.png")):
-        rows = [r for r in select(results, kind="tributary", workload="produce") if r.get(field) and r.get("mb_per_s")]
+        rows = [r for r in select(results, kind="tributary", workload="produce")
+                if r.get(field) and r.get("mb_per_s") and r.get("client") != RAW_CLIENT]
         if not rows:
             continue
         figure, axis = plt.subplots(figsize=(7, 4.5))

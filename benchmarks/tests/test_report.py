@@ -21,11 +21,13 @@ def peer(system, variant, concurrency, records_per_s, p99_us, workload="put"):
                          "value_bytes": 1024, "concurrency": concurrency, "notes": ""})
 
 
-def tributary(records_per_s, p99_us, replication_factor=3, acks="all", concurrency=16, partitions=1):
-    return results.wrap({"records_per_s": records_per_s, "mb_per_s": records_per_s * 1024 / 1e6, "p99_us": p99_us},
-                        {"kind": "tributary", "system": "tributary", "variant": f"RF{replication_factor} acks={acks}",
-                         "workload": "produce", "value_bytes": 1024, "concurrency": concurrency, "notes": "",
-                         "replication_factor": replication_factor, "acks": acks, "partitions": partitions})
+def tributary(records_per_s, p99_us, replication_factor=3, acks="all", concurrency=16, partitions=1, client=None):
+    fields = {"kind": "tributary", "system": "tributary", "variant": f"RF{replication_factor} acks={acks}",
+              "workload": "produce", "value_bytes": 1024, "concurrency": concurrency, "notes": "",
+              "replication_factor": replication_factor, "acks": acks, "partitions": partitions}
+    if client:
+        fields["client"] = client
+    return results.wrap({"records_per_s": records_per_s, "mb_per_s": records_per_s * 1024 / 1e6, "p99_us": p99_us}, fields)
 
 
 def ratio_value(rows, starts_with):
@@ -87,6 +89,16 @@ class RatioTests(unittest.TestCase):
                               tributary(8000, 4000)])
         self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ NATS JetStream R3 file, default sync"), "0.80")
         self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ NATS JetStream R3 file, sync always"), "2.00")
+
+    def test_a_raw_socket_run_gets_ratios_of_its_own_and_leaves_the_tributary_perf_ratio_alone(self):
+        rows = report.ratios([peer("nats-jetstream", "R3 file, sync always", 1, 1000, 2000, workload="publish-with-ack"),
+                              tributary(800, 4000, concurrency=1),
+                              tributary(1600, 1500, concurrency=1, client=report.RAW_CLIENT)])
+        self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s ÷ NATS"), "0.80")
+        self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all p99 ÷ NATS"), "2.00")
+        self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all, raw socket client, rec/s ÷ NATS"), "1.60")
+        self.assertEqual(ratio_value(rows, "Tributary RF3 acks=all rec/s through tributary perf ÷ through a raw"), "0.50")
+        self.assertFalse(any(r["ratio"].startswith("Tributary RF1 acks=1 rec/s through") for r in rows))
 
     def test_with_several_partition_counts_the_single_partition_run_is_compared_with_nats(self):
         rows = report.ratios([peer("nats-jetstream", "R3 file, default sync", 16, 10000, 8000, "publish-with-ack"),
