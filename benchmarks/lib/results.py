@@ -60,6 +60,30 @@ class ResultError(ValueError):
     """A result file that does not have the common shape."""
 
 
+CDF_PERCENTILES = (1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100)
+
+
+def percentile(sorted_values: list[int], p: float) -> int:
+    """Nearest rank of a sorted, non-empty list."""
+    rank = max(1, min(len(sorted_values), int(-(-p * len(sorted_values) // 100))))
+    return sorted_values[rank - 1]
+
+
+def from_latencies(latencies_us: list[int], errors: int, window_s: float, value_bytes: int, concurrency: int) -> dict:
+    """The raw figures of a window in which each latency is one acknowledged record (a driver
+    measuring per record prints this; `wrap` adds the labels)."""
+    ordered = sorted(latencies_us)
+    records = len(ordered)
+    return {
+        "records": records, "errors": errors, "window_s": window_s, "value_bytes": value_bytes,
+        "concurrency": concurrency, "records_per_s": round(records / window_s, 1),
+        "mb_per_s": round(records * value_bytes / 1e6 / window_s, 3),
+        "p50_us": percentile(ordered, 50), "p99_us": percentile(ordered, 99),
+        "p999_us": percentile(ordered, 99.9), "max_us": ordered[-1],
+        "cdf_us": [[p, percentile(ordered, p)] for p in CDF_PERCENTILES],
+    }
+
+
 def check(result: dict) -> dict:
     """Returns `result` unchanged if it has the common shape, else raises ResultError naming the fault."""
     for field in REQUIRED_FIELDS:

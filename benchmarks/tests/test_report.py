@@ -39,6 +39,13 @@ class ResultShapeTests(unittest.TestCase):
         with self.assertRaisesRegex(results.ResultError, "'system'"):
             results.check({"schema": 1, "kind": "peer", "variant": "", "workload": "", "notes": ""})
 
+    def test_per_record_latencies_give_rate_percentiles_and_a_cdf_in_any_order(self):
+        raw = results.from_latencies([300, 100, 200, 400], errors=1, window_s=2.0, value_bytes=1000, concurrency=1)
+        self.assertEqual((raw["records"], raw["records_per_s"], raw["mb_per_s"]), (4, 2.0, 0.002))
+        self.assertEqual((raw["p50_us"], raw["p99_us"], raw["max_us"], raw["errors"]), (200, 400, 400, 1))
+        self.assertEqual(raw["cdf_us"][0], [1, 100])
+        results.wrap(raw, {"kind": "tributary", "system": "tributary", "variant": "v", "workload": "produce", "notes": ""})
+
     def test_a_non_numeric_throughput_is_rejected(self):
         with self.assertRaisesRegex(results.ResultError, "records_per_s"):
             results.wrap({"records_per_s": "fast"}, {"kind": "peer", "system": "etcd", "variant": "3 members",

@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import pathlib
 import sys
 import time
 
-CDF_PERCENTILES = (1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100)
-
-
-def percentile(sorted_values: list[int], p: float) -> int:
-    """Nearest rank of a sorted, non-empty list."""
-    rank = max(1, min(len(sorted_values), int(-(-p * len(sorted_values) // 100))))
-    return sorted_values[rank - 1]
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "lib"))
+import results  # noqa: E402  (benchmarks/lib/results.py)
 
 
 def main() -> int:
@@ -83,17 +79,7 @@ def main() -> int:
         print(f"kafka_producer.py: no record was acknowledged in the window (first error: {state['first_error']})",
               file=sys.stderr)
         return 1
-    latencies_us.sort()
-    records = len(latencies_us)
-    print(json.dumps({
-        "records": records, "errors": state["errors"], "window_s": args.duration_s,
-        "value_bytes": args.record_size, "concurrency": args.in_flight,
-        "records_per_s": round(records / args.duration_s, 1),
-        "mb_per_s": round(records * args.record_size / 1e6 / args.duration_s, 3),
-        "p50_us": percentile(latencies_us, 50), "p99_us": percentile(latencies_us, 99),
-        "p999_us": percentile(latencies_us, 99.9), "max_us": latencies_us[-1],
-        "cdf_us": [[p, percentile(latencies_us, p)] for p in CDF_PERCENTILES],
-    }))
+    print(json.dumps(results.from_latencies(latencies_us, state["errors"], args.duration_s, args.record_size, args.in_flight)))
     return 0
 
 

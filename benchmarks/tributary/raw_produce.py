@@ -15,19 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import pathlib
 import socket
 import struct
 import sys
 import time
 
-CDF_PERCENTILES = (1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "lib"))
+import results  # noqa: E402  (benchmarks/lib/results.py)
+
 PRODUCE_API_KEY, PRODUCE_VERSION = 0, 3
-
-
-def percentile(sorted_values: list[int], p: float) -> int:
-    """Nearest rank of a sorted, non-empty list."""
-    rank = max(1, min(len(sorted_values), int(-(-p * len(sorted_values) // 100))))
-    return sorted_values[rank - 1]
 
 
 def crc32c(data: bytes) -> int:
@@ -127,17 +124,7 @@ def main() -> int:
     if not latencies_us:
         print(f"raw_produce.py: no record was acknowledged in the window (first error: {first_error})", file=sys.stderr)
         return 1
-    latencies_us.sort()
-    records = len(latencies_us)
-    print(json.dumps({
-        "records": records, "errors": errors, "window_s": args.duration_s,
-        "value_bytes": args.record_size, "concurrency": 1,
-        "records_per_s": round(records / args.duration_s, 1),
-        "mb_per_s": round(records * args.record_size / 1e6 / args.duration_s, 3),
-        "p50_us": percentile(latencies_us, 50), "p99_us": percentile(latencies_us, 99),
-        "p999_us": percentile(latencies_us, 99.9), "max_us": latencies_us[-1],
-        "cdf_us": [[p, percentile(latencies_us, p)] for p in CDF_PERCENTILES],
-    }))
+    print(json.dumps(results.from_latencies(latencies_us, errors, args.duration_s, args.record_size, 1)))
     return 0
 
 
