@@ -97,7 +97,7 @@ def ratios(results: list[dict]) -> list[dict]:
         raw, perf = tributary(results, rf, acks, KIB, 1, client=RAW_CLIENT), tributary(results, rf, acks, KIB, 1)
         if raw and perf:
             rows.append({"ratio": f"Tributary RF{rf} acks={acks} rec/s through tributary perf ÷ through a raw socket client (1 KiB, C=1)",
-                         "goal": "(reference)", "value": _ratio(perf and perf["records_per_s"], raw["records_per_s"]),
+                         "goal": "(reference)", "value": _ratio(perf["records_per_s"], raw["records_per_s"]),
                          "from": f"raw socket client: {_rate(raw)}; below 1 by what the Swift client costs"})
     for peer in measured(results, kind="peer", system="redis-streams", variant="appendfsync everysec", value_bytes=KIB):
         mine = tributary(results, 1, "1", KIB, peer["concurrency"])
